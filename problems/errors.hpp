@@ -1,0 +1,41 @@
+// Typed errors shared by every module (the NTL idea: InputError, FileError,
+// ...). Library code throws; only the command line chooses an exit code:
+// InputError / SizeLimitError / ToolError -> exit 1, usage errors -> exit 2.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace sethkit {
+
+// Malformed or inconsistent input. `where` is "FILE:LINE" (or just FILE, or
+// empty for in-memory data) so the message reads like a compiler's.
+class InputError : public std::runtime_error {
+ public:
+  InputError(const std::string& where, const std::string& what)
+      : std::runtime_error(where.empty() ? what : where + ": " + what) {}
+};
+
+// A size estimated before any work exceeds a limit. The message says the size
+// and the limit so the user can decide what to change.
+class SizeLimitError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// An external program (SAT solver) is missing or misbehaved.
+class ToolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "1.50 GiB" style rendering for size messages.
+std::string human_bytes(double bytes);
+
+// Throws SizeLimitError("<what> needs <bytes> (limit <limit>); <hint>") when
+// bytes > limit.
+void check_size(const std::string& what, double bytes, double limit,
+                const std::string& hint);
+
+}  // namespace sethkit

@@ -1,0 +1,140 @@
+#include "problems/text_reader.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "problems/errors.hpp"
+
+namespace sethkit {
+namespace {
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+}  // namespace
+
+TextReader::TextReader(std::string_view text, std::string name)
+    : text_(text), name_(std::move(name)) {}
+
+bool TextReader::at_end_of_file() const {
+  for (char c : text_)
+    if (!is_blank(c) && c != '\n') return false;
+  return true;
+}
+
+bool TextReader::next_line() {
+  if (next_line_begin_ >= text_.size()) return false;
+  line_begin_ = next_line_begin_;
+  const std::size_t nl = text_.find('\n', line_begin_);
+  line_end_ = nl == std::string_view::npos ? text_.size() : nl;
+  next_line_begin_ = nl == std::string_view::npos ? text_.size() : nl + 1;
+  pos_ = line_begin_;
+  ++line_number_;
+  return true;
+}
+
+bool TextReader::line_starts_with(char c) const {
+  std::size_t p = line_begin_;
+  while (p < line_end_ && is_blank(text_[p])) ++p;
+  return p < line_end_ && text_[p] == c;
+}
+
+void TextReader::skip_blanks() {
+  while (pos_ < line_end_ && is_blank(text_[pos_])) ++pos_;
+}
+
+bool TextReader::at_end_of_line() {
+  skip_blanks();
+  return pos_ >= line_end_;
+}
+
+std::string_view TextReader::peek_token() const {
+  std::size_t e = pos_;
+  while (e < line_end_ && !is_blank(text_[e])) ++e;
+  return text_.substr(pos_, e - pos_);
+}
+
+std::string TextReader::word(const std::string& expectation) {
+  if (at_end_of_line()) fail("expected " + expectation + ", found the end of the line");
+  const std::string_view tok = peek_token();
+  pos_ += tok.size();
+  return std::string(tok);
+}
+
+void TextReader::expect_word(const std::string& w) {
+  const std::string got = word("'" + w + "'");
+  if (got != w) fail("expected '" + w + "', found " + quote_token(got));
+}
+
+int64_t TextReader::integer(const std::string& expectation) {
+  if (at_end_of_line()) fail("expected " + expectation + ", found the end of the line");
+  const std::string_view tok = peek_token();
+  std::size_t i = 0;
+  const bool negative = tok[0] == '-';
+  if (negative) ++i;
+  if (i >= tok.size()) fail("expected " + expectation + ", found " + quote_token(tok));
+  constexpr int64_t kMax = int64_t(1) << 62;
+  int64_t value = 0;
+  for (; i < tok.size(); ++i) {
+    const char c = tok[i];
+    if (c < '0' || c > '9') fail("expected " + expectation + ", found " + quote_token(tok));
+    if (value > (kMax - (c - '0')) / 10) fail("number " + quote_token(tok) + " is too large");
+    value = value * 10 + (c - '0');
+  }
+  pos_ += tok.size();
+  return negative ? -value : value;
+}
+
+void TextReader::expect_end_of_line(const std::string& context) {
+  if (!at_end_of_line()) fail("unexpected " + quote_token(peek_token()) + " " + context);
+}
+
+void TextReader::fail(const std::string& message) const { fail_at(line_number_, message); }
+
+void TextReader::fail_at(int64_t line, const std::string& message) const {
+  throw InputError(name_ + ":" + std::to_string(line), message);
+}
+
+std::string quote_token(std::string_view token) {
+  constexpr std::size_t kShown = 32;
+  std::string out = "'";
+  for (std::size_t i = 0; i < token.size() && i < kShown; ++i) {
+    const auto c = static_cast<unsigned char>(token[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (token.size() > kShown) out += "...";
+  out += "'";
+  bool binary = false;
+  for (char c : token) binary |= static_cast<unsigned char>(c) < 0x20;
+  if (binary) out += " (binary data?)";
+  return out;
+}
+
+std::string read_text_file(const std::string& path, int64_t max_bytes) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path, "is a directory, expected a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw InputError(path, "cannot determine the file size (not a regular file?)");
+  if (size > max_bytes)
+    throw InputError(path, "file is " + human_bytes(double(size)) + ", more than the " +
+                               human_bytes(double(max_bytes)) + " this reader accepts");
+  in.seekg(0, std::ios::beg);
+  std::string text(static_cast<std::size_t>(size), '\0');
+  if (size > 0 && !in.read(text.data(), size)) throw InputError(path, "read error");
+  return text;
+}
+
+}  // namespace sethkit

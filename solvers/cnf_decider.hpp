@@ -1,0 +1,45 @@
+// One decider interface for every level of the chain (DESIGN.md "solvers"):
+// a CNF goes in, the instance of the chosen level is built and solved there,
+// and the witness found at that level is mapped back down the chain to an
+// assignment that is re-checked on the CNF before it is returned.
+//
+//   Decision d = decide_cnf(cnf, {.via = Level::kov, .k = 3});
+//   if (d.satisfiable) print(d.assignment);   // already checked on cnf
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "problems/cnf.hpp"
+#include "solvers/kov_solver.hpp"
+
+namespace sethkit::solvers {
+
+enum class Level { sat, kov };
+
+const char* to_string(Level level);
+// Inverse of to_string; throws InputError on an unknown name.
+Level parse_level(const std::string& name);
+
+struct DecideOptions {
+  Level via = Level::kov;
+  int k = 3;                          // order of the kOV level
+  double max_bytes = double(1 << 30);  // size guard for built instances
+  KOvAlgorithm kov_algorithm = KOvAlgorithm::automatic;
+};
+
+struct Decision {
+  bool satisfiable = false;
+  std::vector<bool> assignment;  // checked on the CNF when satisfiable
+  Level level = Level::sat;
+  std::string solver;             // e.g. "brute-force", "kov packed"
+  std::string instance_summary;   // sizes of the instance that was solved
+  std::vector<std::size_t> level_witness;  // the witness at its own level
+  double seconds = 0;
+};
+
+// Throws SizeLimitError when the instance would be too large, and
+// std::logic_error when a witness fails the check (a bug, never an answer).
+Decision decide_cnf(const Cnf& cnf, const DecideOptions& options);
+
+}  // namespace sethkit::solvers

@@ -1,0 +1,236 @@
+#include "solvers/kov_solver.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "problems/errors.hpp"
+
+namespace sethkit::solvers {
+namespace {
+
+double tuple_count(const KOvInstance& inst, int skip_party = -1) {
+  double t = 1;
+  for (int p = 0; p < inst.k; ++p)
+    if (p != skip_party) t *= double(inst.parties[p].size());
+  return t;
+}
+
+bool any_party_empty(const KOvInstance& inst) {
+  for (const auto& party : inst.parties)
+    if (party.size() == 0) return true;
+  return false;
+}
+
+// Depth-first search over parties 1..k-1 for one fixed first-party vector.
+// prefix[level] holds the AND of the chosen vectors of parties 0..level.
+class PackedSearch {
+ public:
+  PackedSearch(const KOvInstance& inst, const std::atomic<bool>& stop)
+      : inst_(inst), words_(words_for_bits(inst.d)), stop_(stop),
+        prefix_(static_cast<std::size_t>(inst.k) * std::max<std::size_t>(words_, 1)),
+        choice_(static_cast<std::size_t>(inst.k), 0) {}
+
+  bool run(std::size_t first) {
+    choice_[0] = first;
+    std::memcpy(level(0), inst_.parties[0].row(first), words_ * sizeof(uint64_t));
+    return descend(1);
+  }
+  const std::vector<std::size_t>& witness() const { return choice_; }
+
+ private:
+  uint64_t* level(int p) { return prefix_.data() + static_cast<std::size_t>(p) * words_; }
+
+  bool is_zero(const uint64_t* v) const {
+    for (std::size_t w = 0; w < words_; ++w)
+      if (v[w]) return false;
+    return true;
+  }
+
+  bool descend(int p) {
+    const uint64_t* prev = level(p - 1);
+    if (is_zero(prev)) {  // already orthogonal: any completion works
+      for (int q = p; q < inst_.k; ++q) choice_[static_cast<std::size_t>(q)] = 0;
+      return true;
+    }
+    const PackedVectors& party = inst_.parties[static_cast<std::size_t>(p)];
+    const std::size_t n = party.size();
+    if (p == inst_.k - 1) {
+      // Innermost loop: the hot path. Any nonzero word rejects the tuple.
+      for (std::size_t i = 0; i < n; ++i) {
+        const uint64_t* v = party.row(i);
+        uint64_t any = 0;
+        for (std::size_t w = 0; w < words_; ++w) any |= prev[w] & v[w];
+        if (!any) {
+          choice_[static_cast<std::size_t>(p)] = i;
+          return true;
+        }
+      }
+      return false;
+    }
+    uint64_t* cur = level(p);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (stop_.load(std::memory_order_relaxed)) return false;
+      const uint64_t* v = party.row(i);
+      for (std::size_t w = 0; w < words_; ++w) cur[w] = prev[w] & v[w];
+      choice_[static_cast<std::size_t>(p)] = i;
+      if (descend(p + 1)) return true;
+    }
+    return false;
+  }
+
+  const KOvInstance& inst_;
+  std::size_t words_;
+  const std::atomic<bool>& stop_;
+  std::vector<uint64_t> prefix_;
+  std::vector<std::size_t> choice_;
+};
+
+}  // namespace
+
+const char* to_string(KOvAlgorithm a) {
+  switch (a) {
+    case KOvAlgorithm::automatic: return "automatic";
+    case KOvAlgorithm::packed: return "packed";
+    case KOvAlgorithm::small_dimension: return "small-dimension";
+  }
+  return "?";
+}
+
+KOvAlgorithm parse_kov_algorithm(const std::string& name) {
+  if (name == "auto" || name == "automatic") return KOvAlgorithm::automatic;
+  if (name == "packed") return KOvAlgorithm::packed;
+  if (name == "small-dimension") return KOvAlgorithm::small_dimension;
+  throw InputError("", "unknown kOV algorithm '" + name + "' (expected auto, packed or small-dimension)");
+}
+
+bool small_dimension_applicable(const KOvInstance& inst) {
+  return inst.d <= kSmallDimensionMaxBits;
+}
+
+double packed_cost_ns(const KOvInstance& inst) {
+  return tuple_count(inst) * double(std::max<std::size_t>(words_for_bits(inst.d), 1)) *
+         kPackedNsPerTupleWord;
+}
+
+double small_dimension_cost_ns(const KOvInstance& inst) {
+  if (!small_dimension_applicable(inst)) return std::numeric_limits<double>::infinity();
+  std::size_t largest = 0;
+  for (int p = 1; p < inst.k; ++p)
+    if (inst.parties[p].size() > inst.parties[largest].size()) largest = static_cast<std::size_t>(p);
+  return std::ldexp(double(std::max(inst.d, 1)), inst.d) * kZetaNsPerStep +
+         tuple_count(inst, static_cast<int>(largest)) * kTableNsPerQuery;
+}
+
+KOvResult solve_kov_packed(const KOvInstance& inst) {
+  KOvResult result;
+  result.algorithm = KOvAlgorithm::packed;
+  if (any_party_empty(inst)) return result;
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> winner{-1};
+  std::vector<std::size_t> witness;
+  const auto n0 = static_cast<int64_t>(inst.parties[0].size());
+#pragma omp parallel
+  {
+    PackedSearch search(inst, stop);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t i = 0; i < n0; ++i) {
+      if (stop.load(std::memory_order_relaxed)) continue;
+      if (search.run(static_cast<std::size_t>(i))) {
+        int64_t expected = -1;
+        if (winner.compare_exchange_strong(expected, i)) {
+          witness = search.witness();
+          stop.store(true);
+        }
+      }
+    }
+  }
+  if (winner.load() >= 0) {
+    result.found = true;
+    result.witness = witness;
+  }
+  return result;
+}
+
+KOvResult solve_kov_small_dimension(const KOvInstance& inst) {
+  if (!small_dimension_applicable(inst))
+    throw SizeLimitError("the small-dimension kOV table needs 2^" + std::to_string(inst.d) +
+                         " entries; it is built only for d <= " + std::to_string(kSmallDimensionMaxBits));
+  KOvResult result;
+  result.algorithm = KOvAlgorithm::small_dimension;
+  if (any_party_empty(inst)) return result;
+  const int k = inst.k, d = inst.d;
+  // The table is built over the largest party; the others are enumerated.
+  int table_party = 0;
+  for (int p = 1; p < k; ++p)
+    if (inst.parties[p].size() > inst.parties[table_party].size()) table_party = p;
+  std::vector<int> enumerated;
+  for (int p = 0; p < k; ++p)
+    if (p != table_party) enumerated.push_back(p);
+
+  // inside[mask] = 1 + index of some table-party vector v with v subset of mask.
+  const std::size_t size = std::size_t(1) << d;
+  const uint64_t full = size - 1;
+  std::vector<uint32_t> inside(size, 0);
+  const PackedVectors& table = inst.parties[static_cast<std::size_t>(table_party)];
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const uint64_t v = d == 0 ? 0 : table.row(i)[0];
+    if (!inside[v]) inside[v] = static_cast<uint32_t>(i + 1);
+  }
+  for (int b = 0; b < d; ++b) {
+    const uint64_t bit = uint64_t(1) << b;
+#pragma omp parallel for schedule(static)
+    for (int64_t m = 0; m < static_cast<int64_t>(size); ++m)
+      if ((m & bit) && !inside[m]) inside[m] = inside[m ^ bit];
+  }
+
+  // Enumerate tuples of the other parties with the first one in parallel.
+  const PackedVectors& first = inst.parties[static_cast<std::size_t>(enumerated[0])];
+  std::atomic<bool> stop{false};
+  std::vector<std::size_t> witness;
+  const std::size_t rest = enumerated.size() - 1;
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int64_t i = 0; i < static_cast<int64_t>(first.size()); ++i) {
+    if (stop.load(std::memory_order_relaxed)) continue;
+    std::vector<std::size_t> idx(rest, 0);
+    const uint64_t base = d == 0 ? 0 : first.row(static_cast<std::size_t>(i))[0];
+    // Odometer over the remaining enumerated parties.
+    while (true) {
+      uint64_t prefix = base;
+      for (std::size_t r = 0; r < rest; ++r)
+        prefix &= d == 0 ? 0 : inst.parties[static_cast<std::size_t>(enumerated[r + 1])].row(idx[r])[0];
+      const uint32_t hit = inside[~prefix & full];
+      if (hit) {
+#pragma omp critical(sethkit_kov_witness)
+        if (!stop.load()) {
+          witness.assign(static_cast<std::size_t>(k), 0);
+          witness[static_cast<std::size_t>(enumerated[0])] = static_cast<std::size_t>(i);
+          for (std::size_t r = 0; r < rest; ++r) witness[static_cast<std::size_t>(enumerated[r + 1])] = idx[r];
+          witness[static_cast<std::size_t>(table_party)] = hit - 1;
+          stop.store(true);
+        }
+        break;
+      }
+      std::size_t r = 0;
+      while (r < rest && ++idx[r] == inst.parties[static_cast<std::size_t>(enumerated[r + 1])].size()) idx[r++] = 0;
+      if (r == rest || stop.load(std::memory_order_relaxed)) break;
+    }
+  }
+  if (stop.load()) {
+    result.found = true;
+    result.witness = witness;
+  }
+  return result;
+}
+
+KOvResult solve_kov(const KOvInstance& inst, KOvAlgorithm algorithm) {
+  if (algorithm == KOvAlgorithm::automatic)
+    algorithm = small_dimension_cost_ns(inst) < packed_cost_ns(inst) ? KOvAlgorithm::small_dimension
+                                                                     : KOvAlgorithm::packed;
+  return algorithm == KOvAlgorithm::small_dimension ? solve_kov_small_dimension(inst)
+                                                    : solve_kov_packed(inst);
+}
+
+}  // namespace sethkit::solvers

@@ -1,0 +1,58 @@
+// Exact k-party Orthogonal Vectors solvers (paper 001 Definition 4.2, any k).
+//
+//   KOvResult r = solve_kov(instance);          // picks the algorithm
+//   if (r.found) use(r.witness);                // one index per party
+//
+// packed: every k-tuple, vectors ANDed 64 coordinates a word with the prefix
+//   of the earlier parties; a prefix that is already zero finishes at once;
+//   OpenMP over the first party, stopping all threads at the first witness.
+//   Time O(prod n_p * d/64).
+// small_dimension: when 2^d fits in memory, a subset-zeta ("sum over
+//   subsets") table over the largest party answers "is some vector inside
+//   this mask?" in O(1): time O(d 2^d + prod_{other p} n_p), [Wil05]-style.
+// The automatic choice compares the two costs with measured per-operation
+// constants (bench/bench_kov.cpp, kov_solver_options.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "problems/kov_instance.hpp"
+
+namespace sethkit::solvers {
+
+enum class KOvAlgorithm { automatic, packed, small_dimension };
+
+struct KOvResult {
+  bool found = false;
+  std::vector<std::size_t> witness;  // witness[p] indexes party p
+  KOvAlgorithm algorithm = KOvAlgorithm::packed;
+};
+
+const char* to_string(KOvAlgorithm a);
+// "auto", "packed", "small-dimension"; InputError otherwise.
+KOvAlgorithm parse_kov_algorithm(const std::string& name);
+
+// Largest d the small-dimension table is built for: 2^26 entries of 4 bytes
+// (256 MiB).
+inline constexpr int kSmallDimensionMaxBits = 26;
+
+// Measured cost of one unit of work, in nanoseconds on the reference machine
+// (2-core AVX-512; bench_kov, see the issue 3 note): a k-tuple test per
+// 64-bit word in the packed solver, one zeta-transform step, one table query.
+inline constexpr double kPackedNsPerTupleWord = 0.35;
+inline constexpr double kZetaNsPerStep = 0.45;
+inline constexpr double kTableNsPerQuery = 2.0;
+
+bool small_dimension_applicable(const KOvInstance& inst);
+// Estimated worst-case (no witness) nanoseconds of each algorithm.
+double packed_cost_ns(const KOvInstance& inst);
+double small_dimension_cost_ns(const KOvInstance& inst);
+
+KOvResult solve_kov(const KOvInstance& inst, KOvAlgorithm algorithm = KOvAlgorithm::automatic);
+KOvResult solve_kov_packed(const KOvInstance& inst);
+// Requires small_dimension_applicable(inst).
+KOvResult solve_kov_small_dimension(const KOvInstance& inst);
+
+}  // namespace sethkit::solvers

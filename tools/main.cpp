@@ -1,0 +1,42 @@
+// The `sethkit` command line (DESIGN.md "Command line"): main only wires the
+// subcommands; each lives in its own file with setup_<sub> and run_<sub>.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "tools/common.hpp"
+#include "tools/reduce.hpp"
+#include "tools/solve.hpp"
+#include "tools/verify.hpp"
+
+int main(int argc, char** argv) {
+  using namespace sethkit::tools;
+  CLI::App app{"sethkit: hardness reductions and algorithms for tensor softmax attention"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sethkit " SETHKIT_VERSION);
+
+  SolveOptions solve;
+  ReduceOptions reduce;
+  VerifyOptions verify;
+  CLI::App* solve_cmd = setup_solve(app, solve);
+  CLI::App* reduce_cmd = setup_reduce(app, reduce);
+  CLI::App* verify_cmd = setup_verify(app, verify);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  if (solve_cmd->parsed()) return run_guarded("solve", [&] { return run_solve(solve); });
+  if (reduce_cmd->parsed()) return run_guarded("reduce", [&] { return run_reduce(reduce); });
+  if (verify_cmd->parsed()) return run_guarded("verify", [&] { return run_verify(verify); });
+  return kExitUsage;
+}

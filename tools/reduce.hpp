@@ -1,0 +1,26 @@
+// sethkit reduce FILE.cnf --to kov [--k K] -o OUT [--binary] [--max-bytes B]
+// Writes the instance of the named level; refuses, before writing anything,
+// when it would pass --max-bytes. The output appears whole or not at all.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace sethkit::tools {
+
+struct ReduceOptions {
+  std::string file;
+  std::string to = "kov";
+  int k = 3;
+  std::string output;
+  bool binary = false;
+  double max_bytes = double(1u << 30);
+  bool quiet = false;
+  bool lenient = false;
+};
+
+CLI::App* setup_reduce(CLI::App& app, ReduceOptions& options);
+int run_reduce(const ReduceOptions& options);
+
+}  // namespace sethkit::tools

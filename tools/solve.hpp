@@ -1,0 +1,27 @@
+// sethkit solve FILE.cnf [--via sat|kov] [--k K] [--json] [--quiet]
+// Decides a CNF at the chosen level of the chain; the witness is mapped back
+// and checked on the CNF before "s SATISFIABLE" / "v ... 0" is printed
+// (exit 10), else "s UNSATISFIABLE" (exit 20).
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace sethkit::tools {
+
+struct SolveOptions {
+  std::string file;
+  std::string via = "kov";
+  int k = 3;
+  std::string kov_algorithm = "auto";
+  double max_bytes = double(1u << 30);
+  bool json = false;
+  bool quiet = false;
+  bool lenient = false;
+};
+
+CLI::App* setup_solve(CLI::App& app, SolveOptions& options);
+int run_solve(const SolveOptions& options);
+
+}  // namespace sethkit::tools
