@@ -95,7 +95,8 @@ void TextReader::expect_end_of_line(const std::string& context) {
 void TextReader::fail(const std::string& message) const { fail_at(line_number_, message); }
 
 void TextReader::fail_at(int64_t line, const std::string& message) const {
-  throw InputError(name_ + ":" + std::to_string(line), message);
+  // Line 0 means "before any line" (an empty file): name the file alone.
+  throw InputError(line > 0 ? name_ + ":" + std::to_string(line) : name_, message);
 }
 
 std::string quote_token(std::string_view token) {
