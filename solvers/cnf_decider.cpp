@@ -58,8 +58,10 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
       const KOvInstance inst = reductions::sat_to_kov(cnf, options.k, options.max_bytes);
       d.instance_summary = "k = " + std::to_string(inst.k) + ", d = " + std::to_string(inst.d) +
                            ", n = " + join_sizes(inst.sizes());
-      const KOvResult r = solve_kov(inst, options.kov_algorithm);
+      const KOvResult r = solve_kov(inst, options.kov_algorithm, options.kov_prune);
       d.solver = std::string("kov ") + to_string(r.algorithm);
+      if (r.searched_sizes != inst.sizes())
+        d.solver += " after pruning dominated vectors to n = " + join_sizes(r.searched_sizes);
       d.satisfiable = r.found;
       if (r.found) {
         if (inst.inner_product(r.witness) != 0)

@@ -26,6 +26,7 @@ struct DecideOptions {
   int k = 3;                          // order of the kOV level
   double max_bytes = double(1 << 30);  // size guard for built instances
   KOvAlgorithm kov_algorithm = KOvAlgorithm::automatic;
+  bool kov_prune = true;  // drop dominated vectors before the search
 };
 
 struct Decision {

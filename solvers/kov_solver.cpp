@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <algorithm>
 #include <numeric>
 
 #include "problems/errors.hpp"
@@ -22,6 +23,51 @@ bool any_party_empty(const KOvInstance& inst) {
   for (const auto& party : inst.parties)
     if (party.size() == 0) return true;
   return false;
+}
+
+// The hot path: the first row of `rows` (n rows of W words) whose AND with
+// prefix is zero, or -1. W is a compile-time constant so the compiler
+// vectorizes across a block of rows; a block with a zero row is rescanned.
+template <int W>
+std::ptrdiff_t find_orthogonal_row_fixed(const uint64_t* prefix, const uint64_t* rows, std::size_t n) {
+  constexpr std::size_t kBlock = 16;
+  uint64_t p[W];
+  for (int w = 0; w < W; ++w) p[w] = prefix[w];
+  std::size_t i = 0;
+  for (; i + kBlock <= n; i += kBlock) {
+    bool zero = false;
+    for (std::size_t b = 0; b < kBlock; ++b) {
+      uint64_t any = 0;
+      for (int w = 0; w < W; ++w) any |= p[w] & rows[(i + b) * W + static_cast<std::size_t>(w)];
+      zero |= any == 0;
+    }
+    if (zero) break;
+  }
+  for (; i < n; ++i) {
+    uint64_t any = 0;
+    for (int w = 0; w < W; ++w) any |= p[w] & rows[i * W + static_cast<std::size_t>(w)];
+    if (!any) return static_cast<std::ptrdiff_t>(i);
+  }
+  return -1;
+}
+
+std::ptrdiff_t find_orthogonal_row(const uint64_t* prefix, const uint64_t* rows, std::size_t n,
+                                   std::size_t words) {
+  switch (words) {
+    case 0: return n > 0 ? 0 : -1;
+    case 1: return find_orthogonal_row_fixed<1>(prefix, rows, n);
+    case 2: return find_orthogonal_row_fixed<2>(prefix, rows, n);
+    case 3: return find_orthogonal_row_fixed<3>(prefix, rows, n);
+    case 4: return find_orthogonal_row_fixed<4>(prefix, rows, n);
+    default: break;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const uint64_t* v = rows + i * words;
+    uint64_t any = 0;
+    for (std::size_t w = 0; w < words; ++w) any |= prefix[w] & v[w];
+    if (!any) return static_cast<std::ptrdiff_t>(i);
+  }
+  return -1;
 }
 
 // Depth-first search over parties 1..k-1 for one fixed first-party vector.
@@ -58,17 +104,10 @@ class PackedSearch {
     const PackedVectors& party = inst_.parties[static_cast<std::size_t>(p)];
     const std::size_t n = party.size();
     if (p == inst_.k - 1) {
-      // Innermost loop: the hot path. Any nonzero word rejects the tuple.
-      for (std::size_t i = 0; i < n; ++i) {
-        const uint64_t* v = party.row(i);
-        uint64_t any = 0;
-        for (std::size_t w = 0; w < words_; ++w) any |= prev[w] & v[w];
-        if (!any) {
-          choice_[static_cast<std::size_t>(p)] = i;
-          return true;
-        }
-      }
-      return false;
+      const std::ptrdiff_t hit = find_orthogonal_row(prev, party.row(0), n, words_);
+      if (hit < 0) return false;
+      choice_[static_cast<std::size_t>(p)] = static_cast<std::size_t>(hit);
+      return true;
     }
     uint64_t* cur = level(p);
     for (std::size_t i = 0; i < n; ++i) {
@@ -225,12 +264,68 @@ KOvResult solve_kov_small_dimension(const KOvInstance& inst) {
   return result;
 }
 
-KOvResult solve_kov(const KOvInstance& inst, KOvAlgorithm algorithm) {
+KOvInstance prune_dominated(const KOvInstance& inst, std::vector<std::vector<std::size_t>>& kept) {
+  KOvInstance out;
+  out.k = inst.k;
+  out.d = inst.d;
+  kept.assign(static_cast<std::size_t>(inst.k), {});
+  const std::size_t words = words_for_bits(inst.d);
+  for (const PackedVectors& party : inst.parties) {
+    // Fewest ones first: a vector can only be dominated by one with no more
+    // ones, and such a vector has already been kept or dropped for one kept.
+    std::vector<std::size_t> order(party.size());
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::vector<std::size_t> ones(party.size());
+    for (std::size_t i = 0; i < party.size(); ++i) ones[i] = party.popcount(i);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ones[a] < ones[b]; });
+    std::vector<std::size_t>& keep = kept[out.parties.size()];
+    for (std::size_t v : order) {
+      bool dominated = false;
+      for (std::size_t u : keep) {
+        uint64_t outside = 0;  // ones of u that v lacks
+        for (std::size_t w = 0; w < words; ++w) outside |= party.row(u)[w] & ~party.row(v)[w];
+        if (!outside) {
+          dominated = true;
+          break;
+        }
+      }
+      if (!dominated) keep.push_back(v);
+    }
+    std::sort(keep.begin(), keep.end());
+    PackedVectors pruned(keep.size(), inst.d);
+    for (std::size_t i = 0; i < keep.size(); ++i)
+      std::copy(party.row(keep[i]), party.row(keep[i]) + words, pruned.row(i));
+    out.parties.push_back(std::move(pruned));
+  }
+  return out;
+}
+
+namespace {
+
+KOvResult solve_unpruned(const KOvInstance& inst, KOvAlgorithm algorithm) {
   if (algorithm == KOvAlgorithm::automatic)
     algorithm = small_dimension_cost_ns(inst) < packed_cost_ns(inst) ? KOvAlgorithm::small_dimension
                                                                      : KOvAlgorithm::packed;
-  return algorithm == KOvAlgorithm::small_dimension ? solve_kov_small_dimension(inst)
-                                                    : solve_kov_packed(inst);
+  KOvResult r = algorithm == KOvAlgorithm::small_dimension ? solve_kov_small_dimension(inst)
+                                                           : solve_kov_packed(inst);
+  r.searched_sizes = inst.sizes();
+  return r;
+}
+
+}  // namespace
+
+KOvResult solve_kov(const KOvInstance& inst, KOvAlgorithm algorithm, bool prune) {
+  // Worst-case pruning cost: every vector against every other of its party.
+  double prune_cost = 0;
+  for (const auto& party : inst.parties) prune_cost += double(party.size()) * double(party.size());
+  if (!prune || any_party_empty(inst) || prune_cost * 8 > tuple_count(inst))
+    return solve_unpruned(inst, algorithm);
+  std::vector<std::vector<std::size_t>> kept;
+  const KOvInstance pruned = prune_dominated(inst, kept);
+  KOvResult r = solve_unpruned(pruned, algorithm);
+  if (r.found)
+    for (std::size_t p = 0; p < r.witness.size(); ++p) r.witness[p] = kept[p][r.witness[p]];
+  return r;
 }
 
 }  // namespace sethkit::solvers

@@ -10,6 +10,11 @@
 // small_dimension: when 2^d fits in memory, a subset-zeta ("sum over
 //   subsets") table over the largest party answers "is some vector inside
 //   this mask?" in O(1): time O(d 2^d + prod_{other p} n_p), [Wil05]-style.
+// solve_kov first drops dominated vectors: if u is a subset of v in the same
+//   party, any orthogonal tuple through v stays orthogonal with u instead, so
+//   v can go (duplicates too). On split-and-list instances most partial
+//   assignments are dominated. It runs when its cost, n_p times the kept
+//   vectors per party, is small against the tuple count.
 // The automatic choice compares the two costs with measured per-operation
 // constants (bench/bench_kov.cpp, kov_solver_options.hpp).
 #pragma once
@@ -28,7 +33,12 @@ struct KOvResult {
   bool found = false;
   std::vector<std::size_t> witness;  // witness[p] indexes party p
   KOvAlgorithm algorithm = KOvAlgorithm::packed;
+  std::vector<std::size_t> searched_sizes;  // party sizes after pruning
 };
+
+// Parties without dominated vectors; kept[p][i] is the original index of
+// vector i of party p in the result.
+KOvInstance prune_dominated(const KOvInstance& inst, std::vector<std::vector<std::size_t>>& kept);
 
 const char* to_string(KOvAlgorithm a);
 // "auto", "packed", "small-dimension"; InputError otherwise.
@@ -41,16 +51,18 @@ inline constexpr int kSmallDimensionMaxBits = 26;
 // Measured cost of one unit of work, in nanoseconds on the reference machine
 // (2-core AVX-512; bench_kov, see the issue 3 note): a k-tuple test per
 // 64-bit word in the packed solver, one zeta-transform step, one table query.
-inline constexpr double kPackedNsPerTupleWord = 0.35;
-inline constexpr double kZetaNsPerStep = 0.45;
-inline constexpr double kTableNsPerQuery = 2.0;
+inline constexpr double kPackedNsPerTupleWord = 0.18;
+inline constexpr double kZetaNsPerStep = 1.5;
+inline constexpr double kTableNsPerQuery = 5.0;
 
 bool small_dimension_applicable(const KOvInstance& inst);
 // Estimated worst-case (no witness) nanoseconds of each algorithm.
 double packed_cost_ns(const KOvInstance& inst);
 double small_dimension_cost_ns(const KOvInstance& inst);
 
-KOvResult solve_kov(const KOvInstance& inst, KOvAlgorithm algorithm = KOvAlgorithm::automatic);
+// prune: drop dominated vectors first when that is cheap (see above).
+KOvResult solve_kov(const KOvInstance& inst, KOvAlgorithm algorithm = KOvAlgorithm::automatic,
+                    bool prune = true);
 KOvResult solve_kov_packed(const KOvInstance& inst);
 // Requires small_dimension_applicable(inst).
 KOvResult solve_kov_small_dimension(const KOvInstance& inst);

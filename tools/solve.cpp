@@ -21,6 +21,7 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   sub->add_option("--kov-algorithm", o.kov_algorithm, "kOV solver: auto, packed or small-dimension")
       ->check(CLI::IsMember({"auto", "packed", "small-dimension"}))
       ->capture_default_str();
+  sub->add_flag("--no-prune", o.no_prune, "search every kOV vector (do not drop dominated ones first)");
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print one JSON object instead of s/v lines");
   sub->add_flag("--quiet", o.quiet, "no 'c' comment lines");
@@ -35,6 +36,7 @@ int run_solve(const SolveOptions& o) {
   options.k = o.k;
   options.max_bytes = o.max_bytes;
   options.kov_algorithm = solvers::parse_kov_algorithm(o.kov_algorithm);
+  options.kov_prune = !o.no_prune;
   const solvers::Decision d = solvers::decide_cnf(cnf, options);
   const int exit_code = d.satisfiable ? kExitSatisfiable : kExitUnsatisfiable;
 

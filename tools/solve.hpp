@@ -15,6 +15,7 @@ struct SolveOptions {
   std::string via = "kov";
   int k = 3;
   std::string kov_algorithm = "auto";
+  bool no_prune = false;
   double max_bytes = double(1u << 30);
   bool json = false;
   bool quiet = false;

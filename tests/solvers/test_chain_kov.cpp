@@ -25,6 +25,7 @@ void check_all_routes(const Cnf& f, bool truth, const std::string& label) {
     options.k = k;
     for (KOvAlgorithm a : {KOvAlgorithm::automatic, KOvAlgorithm::packed}) {
       options.kov_algorithm = a;
+      options.kov_prune = a == KOvAlgorithm::automatic;
       const Decision d = decide_cnf(f, options);
       ASSERT_EQ(d.satisfiable, truth) << label << " k=" << k;
       if (d.satisfiable) {

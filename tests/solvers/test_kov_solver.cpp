@@ -86,6 +86,41 @@ TEST(KovSolver, PackedAcrossWordBoundaries) {
   EXPECT_LT(found, 180);
 }
 
+TEST(KovSolver, PruningKeepsTheAnswerAndDropsEveryDominatedVector) {
+  std::mt19937_64 rng(4);
+  int found = 0, shrunk = 0;
+  for (int trial = 0; trial < 300 * test_support::test_repeat(); ++trial) {
+    const int k = 2 + trial % 3;
+    const KOvInstance inst = random_kov(rng, k, 4 + int(rng() % 70), 14, 0.25 + 0.05 * k);
+    const bool truth = exists_orthogonal(inst);
+    found += truth;
+    std::vector<std::vector<std::size_t>> kept;
+    const KOvInstance pruned = prune_dominated(inst, kept);
+    ASSERT_EQ(exists_orthogonal(pruned), truth);
+    for (int p = 0; p < k; ++p) {
+      const PackedVectors& party = pruned.parties[std::size_t(p)];
+      shrunk += party.size() < inst.parties[std::size_t(p)].size();
+      for (std::size_t i = 0; i < party.size(); ++i) {
+        // kept[p] maps back to an identical original vector
+        for (int j = 0; j < inst.d; ++j)
+          ASSERT_EQ(party.bit(i, j), inst.parties[std::size_t(p)].bit(kept[std::size_t(p)][i], j));
+        for (std::size_t u = 0; u < party.size(); ++u) {
+          if (u == i) continue;
+          bool subset = true;
+          for (int j = 0; j < inst.d; ++j) subset = subset && (!party.bit(u, j) || party.bit(i, j));
+          ASSERT_FALSE(subset) << "vector " << u << " is inside vector " << i << " of party " << p;
+        }
+      }
+    }
+    // The dispatcher maps a pruned witness back to original indices.
+    const KOvResult r = solve_kov(inst, KOvAlgorithm::packed, /*prune=*/true);
+    expect_correct(inst, r, truth);
+  }
+  EXPECT_GT(found, 30);
+  EXPECT_LT(found, 270);
+  EXPECT_GT(shrunk, 100);
+}
+
 TEST(KovSolver, EmptyPartyHasNoWitness) {
   KOvInstance inst;
   inst.k = 3;
