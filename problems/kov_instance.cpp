@@ -5,6 +5,7 @@
 #include <limits>
 #include <ostream>
 
+#include "problems/binary_io.hpp"
 #include "problems/errors.hpp"
 #include "problems/text_reader.hpp"
 
@@ -92,18 +93,8 @@ namespace {
 
 constexpr char kBinaryMagic[8] = {'S', 'E', 'T', 'H', 'K', 'O', 'V', '1'};
 
-void put_u64(std::ostream& out, uint64_t v) {
-  unsigned char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-  out.write(reinterpret_cast<const char*>(b), 8);
-}
-
-uint64_t get_u64(const std::string& bytes, std::size_t offset) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v |= uint64_t(static_cast<unsigned char>(bytes[offset + static_cast<std::size_t>(i)])) << (8 * i);
-  return v;
-}
+void put_u64(std::ostream& out, uint64_t v) { binary_io::put_le<uint64_t>(out, v); }
+uint64_t get_u64(const std::string& bytes, std::size_t offset) { return binary_io::get_le<uint64_t>(bytes, offset); }
 
 void check_header_counts(const std::string& where, int64_t k, int64_t d) {
   if (k < 2 || k > kMaxOrder)

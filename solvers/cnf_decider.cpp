@@ -4,7 +4,9 @@
 #include <stdexcept>
 
 #include "problems/errors.hpp"
+#include "reductions/kov_to_maxip.hpp"
 #include "reductions/sat_to_kov.hpp"
+#include "solvers/maxip_solver.hpp"
 #include "solvers/sat_brute_force.hpp"
 
 namespace sethkit::solvers {
@@ -30,6 +32,7 @@ const char* to_string(Level level) {
   switch (level) {
     case Level::sat: return "sat";
     case Level::kov: return "kov";
+    case Level::maxip: return "maxip";
   }
   return "?";
 }
@@ -37,7 +40,8 @@ const char* to_string(Level level) {
 Level parse_level(const std::string& name) {
   if (name == "sat") return Level::sat;
   if (name == "kov") return Level::kov;
-  throw InputError("", "unknown level '" + name + "' (expected sat or kov)");
+  if (name == "maxip") return Level::maxip;
+  throw InputError("", "unknown level '" + name + "' (expected sat, kov or maxip)");
 }
 
 Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
@@ -68,6 +72,28 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
           throw std::logic_error("internal error: the kOV solver returned a non-orthogonal tuple");
         d.level_witness = r.witness;
         d.assignment = reductions::kov_witness_to_assignment(split, r.witness);
+      }
+      break;
+    }
+    case Level::maxip: {
+      const auto split = reductions::split_variables(cnf.num_vars, options.k);
+      const KOvInstance kov = reductions::sat_to_kov(cnf, options.k, options.max_bytes);
+      const MaxIpInstance mip = reductions::kov_to_maxip(kov, options.max_bytes);
+      d.instance_summary = "k = " + std::to_string(mip.k) + ", d = " + std::to_string(mip.d) +
+                           ", n = " + join_sizes(mip.sizes()) + ", YES iff max >= " +
+                           std::to_string(mip.gap->threshold);
+      const MaxIpResult r = maximize_inner_product(mip, mip.gap->threshold);
+      d.solver = "maxip brute force";
+      const GapAnswer answer = gap_answer(r.best, *mip.gap);
+      if (answer == GapAnswer::promise_violated)
+        throw std::logic_error("internal error: the direct MaxIP instance broke its promise (max " +
+                               std::to_string(r.best) + ")");
+      d.satisfiable = answer == GapAnswer::yes;
+      if (d.satisfiable) {
+        if (kov.inner_product(r.argmax) != 0)
+          throw std::logic_error("internal error: the MaxIP witness is not an orthogonal kOV tuple");
+        d.level_witness = r.argmax;
+        d.assignment = reductions::kov_witness_to_assignment(split, r.argmax);
       }
       break;
     }

@@ -15,7 +15,9 @@
 
 namespace sethkit::solvers {
 
-enum class Level { sat, kov };
+// sat: brute force over assignments; kov: split and list, then the kOV
+// solver; maxip: kOV, then the direct signed route to exact k-MaxIP.
+enum class Level { sat, kov, maxip };
 
 const char* to_string(Level level);
 // Inverse of to_string; throws InputError on an unknown name.

@@ -12,8 +12,8 @@ namespace sethkit::tools {
 CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   CLI::App* sub = app.add_subcommand("solve", "Decide a CNF through one level of the reduction chain");
   sub->add_option("FILE", o.file, "CNF file (DIMACS)")->required();
-  sub->add_option("--via", o.via, "level whose solver decides: sat (brute force) or kov")
-      ->check(CLI::IsMember({"sat", "kov"}))
+  sub->add_option("--via", o.via, "level whose solver decides: sat (brute force), kov, maxip (direct route)")
+      ->check(CLI::IsMember({"sat", "kov", "maxip"}))
       ->capture_default_str();
   sub->add_option("--k", o.k, "order k of the kOV level (number of parties)")
       ->check(CLI::Range(2, 16))

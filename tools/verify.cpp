@@ -54,7 +54,7 @@ json reference_answer(const Cnf& cnf, const std::string& reference, bool& satisf
 json check_level(const Cnf& cnf, solvers::DecideOptions options, bool truth) {
   json l;
   l["level"] = to_string(options.via);
-  if (options.via == solvers::Level::kov) l["k"] = options.k;
+  if (options.via != solvers::Level::sat) l["k"] = options.k;
   try {
     const solvers::Decision d = solvers::decide_cnf(cnf, options);
     l["answer"] = answer_word(d.satisfiable);
@@ -84,10 +84,12 @@ json verify_file(const std::string& path, const VerifyOptions& o) {
     options.max_bytes = o.max_bytes;
     options.via = solvers::Level::sat;
     if (cnf.num_vars <= solvers::kMaxBruteForceVariables) levels.push_back(check_level(cnf, options, truth));
-    options.via = solvers::Level::kov;
-    for (int k : o.ks) {
-      options.k = k;
-      levels.push_back(check_level(cnf, options, truth));
+    for (solvers::Level level : {solvers::Level::kov, solvers::Level::maxip}) {
+      options.via = level;
+      for (int k : o.ks) {
+        options.k = k;
+        levels.push_back(check_level(cnf, options, truth));
+      }
     }
     bool agree = true;
     for (const auto& l : levels) agree = agree && l["agrees"].get<bool>();

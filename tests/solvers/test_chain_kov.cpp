@@ -32,6 +32,12 @@ void check_all_routes(const Cnf& f, bool truth, const std::string& label) {
         ASSERT_TRUE(f.satisfied_by(d.assignment)) << label << " k=" << k;
       }
     }
+    options.via = Level::maxip;
+    const Decision m = decide_cnf(f, options);
+    ASSERT_EQ(m.satisfiable, truth) << label << " maxip k=" << k;
+    if (m.satisfiable) {
+      ASSERT_TRUE(f.satisfied_by(m.assignment)) << label << " maxip k=" << k;
+    }
   }
 }
 
