@@ -1,10 +1,13 @@
 #include "solvers/cnf_decider.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 
 #include "problems/errors.hpp"
 #include "reductions/kov_to_maxip.hpp"
+#include "reductions/maxip_to_attention.hpp"
+#include "solvers/attention_decider.hpp"
 #include "reductions/sat_to_kov.hpp"
 #include "solvers/maxip_solver.hpp"
 #include "solvers/sat_brute_force.hpp"
@@ -33,6 +36,7 @@ const char* to_string(Level level) {
     case Level::sat: return "sat";
     case Level::kov: return "kov";
     case Level::maxip: return "maxip";
+    case Level::attention: return "attention";
   }
   return "?";
 }
@@ -41,7 +45,8 @@ Level parse_level(const std::string& name) {
   if (name == "sat") return Level::sat;
   if (name == "kov") return Level::kov;
   if (name == "maxip") return Level::maxip;
-  throw InputError("", "unknown level '" + name + "' (expected sat, kov or maxip)");
+  if (name == "attention") return Level::attention;
+  throw InputError("", "unknown level '" + name + "' (expected sat, kov, maxip or attention)");
 }
 
 Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
@@ -92,6 +97,37 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
       if (d.satisfiable) {
         if (kov.inner_product(r.argmax) != 0)
           throw std::logic_error("internal error: the MaxIP witness is not an orthogonal kOV tuple");
+        d.level_witness = r.argmax;
+        d.assignment = reductions::kov_witness_to_assignment(split, r.argmax);
+      }
+      break;
+    }
+    case Level::attention: {
+      const auto split = reductions::split_variables(cnf.num_vars, options.k);
+      const KOvInstance kov = reductions::sat_to_kov(cnf, options.k, options.max_bytes);
+      const MaxIpInstance mip = reductions::kov_to_maxip(kov, options.max_bytes);
+      const reductions::AttentionEmbedding emb =
+          reductions::maxip_to_attention(mip, options.attention_eps, options.max_bytes);
+      const auto lengths = emb.instance.lengths();
+      d.instance_summary = "k = " + std::to_string(emb.instance.k) + ", n = " + join_sizes(lengths) +
+                           ", d = " + std::to_string(emb.instance.d()) + " (direct route)";
+      char notes[256];
+      std::snprintf(notes, sizeof notes, "beta = %.6g, B = %.6g (paper's C_b (log n)^{1/k} = %.6g), threshold log O >= %.6g",
+                    emb.beta, emb.entry_bound, emb.paper_entry_bound, emb.log_threshold);
+      d.notes = notes;
+      const AttentionRowDecisions rows = decide_attention_rows(emb.instance);
+      d.solver = "attention " + rows.backend;
+      std::size_t yes_row = rows.yes.size();
+      for (std::size_t i = 0; i < rows.yes.size() && yes_row == rows.yes.size(); ++i)
+        if (rows.yes[i]) yes_row = i;
+      d.satisfiable = yes_row < rows.yes.size();
+      if (d.satisfiable) {
+        // Row -> party-1 vector (row map), key tuple by argmax, then down the chain.
+        const std::size_t first = static_cast<std::size_t>(emb.instance.manifest->row_map[0][yes_row]);
+        const MaxIpResult r = maximize_with_first(mip, first);
+        if (r.best < mip.gap->threshold)
+          throw std::logic_error("internal error: attention row " + std::to_string(yes_row) +
+                                 " is YES but its best MaxIP tuple is " + std::to_string(r.best));
         d.level_witness = r.argmax;
         d.assignment = reductions::kov_witness_to_assignment(split, r.argmax);
       }

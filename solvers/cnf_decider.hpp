@@ -17,7 +17,9 @@ namespace sethkit::solvers {
 
 // sat: brute force over assignments; kov: split and list, then the kOV
 // solver; maxip: kOV, then the direct signed route to exact k-MaxIP.
-enum class Level { sat, kov, maxip };
+// attention: maxip, then Lemma B.1 to tensor attention, decided row by row by
+// the exact backend in the log domain.
+enum class Level { sat, kov, maxip, attention };
 
 const char* to_string(Level level);
 // Inverse of to_string; throws InputError on an unknown name.
@@ -29,6 +31,7 @@ struct DecideOptions {
   double max_bytes = double(1 << 30);  // size guard for built instances
   KOvAlgorithm kov_algorithm = KOvAlgorithm::automatic;
   bool kov_prune = true;  // drop dominated vectors before the search
+  double attention_eps = 1e-6;  // backend relative error the embedding tolerates
 };
 
 struct Decision {
@@ -39,6 +42,7 @@ struct Decision {
   std::string instance_summary;   // sizes of the instance that was solved
   std::vector<std::size_t> level_witness;  // the witness at its own level
   double seconds = 0;
+  std::string notes;  // level-specific figures (beta, B, threshold...)
 };
 
 // Throws SizeLimitError when the instance would be too large, and

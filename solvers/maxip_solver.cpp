@@ -1,5 +1,6 @@
 #include "solvers/maxip_solver.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 namespace sethkit::solvers {
@@ -102,6 +103,15 @@ MaxIpResult maximize_inner_product(const ImplicitMaxIp& inst, std::optional<int6
       if (p == tuple.size()) return;
     }
   });
+}
+
+MaxIpResult maximize_with_first(const MaxIpInstance& inst, std::size_t first) {
+  MaxIpInstance one = inst;
+  one.parties[0] = IntVectors(1, inst.d);
+  std::copy(inst.parties[0].row(first), inst.parties[0].row(first) + inst.d, one.parties[0].row(0));
+  MaxIpResult r = maximize_inner_product(one);
+  if (!r.argmax.empty()) r.argmax[0] = first;
+  return r;
 }
 
 GapAnswer gap_answer(int64_t best, const MaxIpGap& gap) {

@@ -35,6 +35,10 @@ struct ImplicitMaxIp {
 MaxIpResult maximize_inner_product(const MaxIpInstance& inst, std::optional<int64_t> stop_at = std::nullopt);
 MaxIpResult maximize_inner_product(const ImplicitMaxIp& inst, std::optional<int64_t> stop_at = std::nullopt);
 
+// The best tuple whose first-party vector is `first` (the witness of one YES
+// row of the attention decider).
+MaxIpResult maximize_with_first(const MaxIpInstance& inst, std::size_t first);
+
 enum class GapAnswer { yes, no, promise_violated };
 // YES iff best >= threshold; NO iff best <= no_bound; otherwise the instance
 // broke the gap promise (a bug in whatever built it).

@@ -12,8 +12,9 @@ namespace sethkit::tools {
 CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   CLI::App* sub = app.add_subcommand("solve", "Decide a CNF through one level of the reduction chain");
   sub->add_option("FILE", o.file, "CNF file (DIMACS)")->required();
-  sub->add_option("--via", o.via, "level whose solver decides: sat (brute force), kov, maxip (direct route)")
-      ->check(CLI::IsMember({"sat", "kov", "maxip"}))
+  sub->add_option("--via", o.via,
+                  "level whose solver decides: sat (brute force), kov, maxip (direct route), attention")
+      ->check(CLI::IsMember({"sat", "kov", "maxip", "attention"}))
       ->capture_default_str();
   sub->add_option("--k", o.k, "order k of the kOV level (number of parties)")
       ->check(CLI::Range(2, 16))
@@ -49,6 +50,7 @@ int run_solve(const SolveOptions& o) {
     j["satisfiable"] = d.satisfiable;
     j["answer"] = d.satisfiable ? "SATISFIABLE" : "UNSATISFIABLE";
     j["seconds"] = d.seconds;
+    if (!d.notes.empty()) j["notes"] = d.notes;
     if (d.satisfiable) {
       std::vector<int> lits;
       for (std::size_t v = 0; v < d.assignment.size(); ++v)
@@ -64,6 +66,7 @@ int run_solve(const SolveOptions& o) {
     std::cout << "c sethkit solve " << o.file << " via " << to_string(d.level) << '\n'
               << "c instance: " << d.instance_summary << '\n'
               << "c solver: " << d.solver << ", " << d.seconds << " s\n";
+    if (!d.notes.empty()) std::cout << "c " << d.notes << '\n';
     if (d.satisfiable) std::cout << "c witness mapped back and checked on the CNF\n";
   }
   std::cout << (d.satisfiable ? "s SATISFIABLE\n" : "s UNSATISFIABLE\n");

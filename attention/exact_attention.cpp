@@ -1,0 +1,515 @@
+// The exact streaming backend (see exact_attention.hpp for the contract).
+// Paper 001: Definition 1.1 / C.2 (k = 3), Definition 1.5 (any k), the
+// column-wise Kronecker product of Definition 2.4, and Lemma C.3, the
+// identity that lets the Kronecker-structured products be computed from the
+// factors (here: S = (q (.) K1_tile) K2_tile^T and sum_j1 V1[j1] (.) (P V2)[j1]
+// without forming K1 (x) K2 or V1 (x) V2).
+//
+// Layout of the work: the key sides are K_1..K_{k-1}; the last two are tiled
+// ("a" and "b"), the earlier ones ("prefix" sides, k >= 4) are enumerated a
+// row at a time with q and the value accumulator multiplied by their rows.
+// For k = 2 a unit side (one row of ones, value row of ones) plays "a", so one
+// code path serves every k. Per query row the work is
+//   for each prefix tuple (j_1..j_{k-3}):   qp = q (.) K_1[j_1] (.) ...
+//     for each tile a0 (tile_a rows of K_a):  Z = qp (.) K_a[a0..]
+//       for each tile b0 (tile_b rows of K_b):
+//         S = scale * Z K_b[b0..]^T                       (GEMM)
+//         absorb S into the online softmax                (see absorb_tile)
+//         W = P V_b[b0..]                                 (GEMM)
+//         acc += vp (.) sum_r V_a[a0+r] (.) W[r]          (weighted row sum)
+// with vp = V_1[j_1] (.) ... the prefix value product.
+#include "attention/exact_attention.hpp"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "attention/vector_exp.hpp"
+#include "problems/errors.hpp"
+
+// OpenBLAS's thread control, declared weak so the library still links (and
+// then simply does not adjust anything) against a BLAS without it.
+extern "C" {
+void openblas_set_num_threads(int num_threads) __attribute__((weak));
+int openblas_get_num_threads(void) __attribute__((weak));
+}
+
+namespace sethkit::attention {
+
+namespace {
+
+// BLAS runs single-threaded inside our OpenMP regions (each OpenMP thread
+// calls it on its own tile); the process-wide setting is restored at scope
+// end, NTL's zz_pPush idiom.
+class BlasSingleThreaded {
+ public:
+  BlasSingleThreaded() {
+    if (openblas_get_num_threads != nullptr && openblas_set_num_threads != nullptr) {
+      saved_ = openblas_get_num_threads();
+      if (saved_ != 1) openblas_set_num_threads(1);
+    }
+  }
+  ~BlasSingleThreaded() {
+    if (saved_ > 1) openblas_set_num_threads(saved_);
+  }
+  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
+  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
+
+ private:
+  int saved_ = -1;
+};
+
+// C (m x n) = alpha * A (m x k) * B^T, B given as n x k; row-major.
+inline void gemm_abt(std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
+                     std::size_t lda, const double* b, std::size_t ldb, double* c, std::size_t ldc) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n), int(k), alpha, a, int(lda), b,
+              int(ldb), 0.0, c, int(ldc));
+}
+inline void gemm_abt(std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                     std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n), int(k), alpha, a, int(lda), b,
+              int(ldb), 0.0f, c, int(ldc));
+}
+// C (m x n) = A (m x k) * B (k x n); row-major.
+inline void gemm_ab(std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
+                    const double* b, std::size_t ldb, double* c, std::size_t ldc) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0, a, int(lda), b,
+              int(ldb), 0.0, c, int(ldc));
+}
+inline void gemm_ab(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+                    const float* b, std::size_t ldb, float* c, std::size_t ldc) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, a, int(lda), b,
+              int(ldb), 0.0f, c, int(ldc));
+}
+
+template <class T>
+struct Side {
+  const T* key = nullptr;    // rows x d, row-major (unused by the oracle form)
+  const T* value = nullptr;  // rows x d_v, row-major
+  std::size_t rows = 0;
+};
+
+struct Range {
+  std::size_t lo = 0, hi = 0;
+  bool empty() const { return lo >= hi; }
+};
+
+// Keys j of one side allowed for query row i under a causal window w:
+// i - w < j <= i, intersected with [0, n).
+Range window_range(std::size_t i, int64_t w, std::size_t n) {
+  if (w <= 0 || n == 0) return {};
+  const int64_t lo = std::max<int64_t>(0, static_cast<int64_t>(i) - w + 1);
+  const int64_t hi = std::min<int64_t>(static_cast<int64_t>(i) + 1, static_cast<int64_t>(n));
+  if (lo >= hi) return {};
+  return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
+}
+
+template <class T>
+struct Problem {
+  std::size_t n_q = 0, d = 0, dv = 0;
+  std::vector<Side<T>> sides;  // prefix sides, then a, then b (size >= 2)
+  T scale = 0;
+  std::optional<CausalWindow> window;  // on sides a and b (k = 3)
+  std::size_t tile_a = 0, tile_b = 0;  // clamped to the side lengths
+  std::size_t prefix() const { return sides.size() - 2; }
+};
+
+// Per-thread buffers: one score tile and a few vectors, O(tile_a tile_b).
+template <class T>
+struct Scratch {
+  std::vector<T> s;        // tile_a x tile_b scores, then probabilities
+  std::vector<T> w;        // tile_a x d_v: P V_b
+  std::vector<T> vp;       // (prefix + 1) x d_v: prefix value products
+  std::vector<double> u;   // d_v
+  std::vector<double> acc; // d_v
+  explicit Scratch(const Problem<T>& p)
+      : s(p.tile_a * p.tile_b), w(p.tile_a * p.dv), vp((p.prefix() + 1) * p.dv, T(1)), u(p.dv),
+        acc(p.dv) {}
+};
+
+// Scores from the matrices: q (.) prefix rows (.) K_a tile, one GEMM against
+// the K_b tile.
+template <class T>
+class MatrixScorer {
+ public:
+  explicit MatrixScorer(const Problem<T>& p, const T* q)
+      : p_(p), q_(q), qp_((p.prefix() + 1) * p.d), z_(p.tile_a * p.d) {}
+
+  void start_row(std::size_t i) { std::copy(q_ + i * p_.d, q_ + (i + 1) * p_.d, qp_.begin()); }
+  void push_prefix(std::size_t depth, std::size_t j) {
+    const T* in = qp_.data() + depth * p_.d;
+    const T* key = p_.sides[depth].key + j * p_.d;
+    T* out = qp_.data() + (depth + 1) * p_.d;
+    for (std::size_t c = 0; c < p_.d; ++c) out[c] = in[c] * key[c];
+  }
+  // S (ba x bb, leading dimension bb) for K_a rows a0.. and K_b rows b0..;
+  // new_a: first tile of this a0, so Z must be formed.
+  void scores(T* s, std::size_t a0, std::size_t ba, std::size_t b0, std::size_t bb, bool new_a) {
+    const std::size_t d = p_.d;
+    const Side<T>& a = p_.sides[p_.prefix()];
+    const Side<T>& b = p_.sides[p_.prefix() + 1];
+    if (new_a) {
+      const T* qp = qp_.data() + p_.prefix() * d;
+      for (std::size_t r = 0; r < ba; ++r) {
+        const T* key = a.key + (a0 + r) * d;
+        T* z = z_.data() + r * d;
+        for (std::size_t c = 0; c < d; ++c) z[c] = qp[c] * key[c];
+      }
+    }
+    gemm_abt(ba, bb, d, p_.scale, z_.data(), d, b.key + b0 * d, d, s, bb);
+  }
+
+ private:
+  const Problem<T>& p_;
+  const T* q_;
+  std::vector<T> qp_;  // (prefix + 1) x d: q, q (.) K_1[j_1], ...
+  std::vector<T> z_;   // tile_a x d
+};
+
+// Scores from the caller's k-way inner product.
+class OracleScorer {
+ public:
+  OracleScorer(const Problem<double>& p, const ScoreOracle& f, bool unit_a)
+      : p_(p), f_(f), unit_a_(unit_a), idx_(unit_a ? 1 : p.sides.size()) {}
+  void start_row(std::size_t i) { i_ = i; }
+  void push_prefix(std::size_t depth, std::size_t j) { idx_[depth] = j; }
+  void scores(double* s, std::size_t a0, std::size_t ba, std::size_t b0, std::size_t bb, bool) {
+    const std::size_t ia = p_.prefix(), ib = unit_a_ ? 0 : p_.prefix() + 1;
+    for (std::size_t r = 0; r < ba; ++r) {
+      if (!unit_a_) idx_[ia] = a0 + r;
+      for (std::size_t c = 0; c < bb; ++c) {
+        idx_[ib] = b0 + c;
+        s[r * bb + c] = p_.scale * f_(i_, std::span<const std::size_t>(idx_));
+      }
+    }
+  }
+
+ private:
+  const Problem<double>& p_;
+  const ScoreOracle& f_;
+  bool unit_a_;
+  std::vector<std::size_t> idx_;
+  std::size_t i_ = 0;
+};
+
+// One query row, streamed through the online softmax.
+template <class T, class Scorer>
+class RowAttention {
+ public:
+  RowAttention(const Problem<T>& p, Scorer& scorer, Scratch<T>& w)
+      : p_(p), scorer_(scorer), w_(w) {}
+
+  // Writes O[i,:] and log D_i. Returns false on a non-finite score.
+  bool run(std::size_t i, double* out, double* log_d) {
+    const Side<T>& a = p_.sides[p_.prefix()];
+    const Side<T>& b = p_.sides[p_.prefix() + 1];
+    range_a_ = {0, a.rows};
+    range_b_ = {0, b.rows};
+    if (p_.window) {
+      range_a_ = window_range(i, p_.window->w1, a.rows);
+      range_b_ = window_range(i, p_.window->w2, b.rows);
+    }
+    m_ = -std::numeric_limits<T>::infinity();
+    l_ = 0;
+    std::fill(w_.acc.begin(), w_.acc.end(), 0.0);
+    finite_ = true;
+    if (!range_a_.empty() && !range_b_.empty()) {
+      scorer_.start_row(i);
+      prefix(0);
+    }
+    if (!finite_) return false;
+    if (l_ == 0) {
+      // No allowed tuple: D_i is an empty sum. O = 0 by convention, log D = -inf.
+      std::fill(out, out + p_.dv, 0.0);
+      *log_d = -std::numeric_limits<double>::infinity();
+    } else {
+      for (std::size_t c = 0; c < p_.dv; ++c) out[c] = w_.acc[c] / l_;
+      *log_d = static_cast<double>(m_) + std::log(l_);
+    }
+    return true;
+  }
+
+ private:
+  // Enumerates the prefix sides K_1..K_{k-3}, one row each, multiplying q
+  // (in the scorer) and the value product vp as it goes down.
+  void prefix(std::size_t depth) {
+    if (depth == p_.prefix()) {
+      tiles(w_.vp.data() + depth * p_.dv);
+      return;
+    }
+    const Side<T>& side = p_.sides[depth];
+    for (std::size_t j = 0; j < side.rows && finite_; ++j) {
+      scorer_.push_prefix(depth, j);
+      const T* in = w_.vp.data() + depth * p_.dv;
+      const T* value = side.value + j * p_.dv;
+      T* out = w_.vp.data() + (depth + 1) * p_.dv;
+      for (std::size_t c = 0; c < p_.dv; ++c) out[c] = in[c] * value[c];
+      prefix(depth + 1);
+    }
+  }
+
+  void tiles(const T* vp) {
+    for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi && finite_; a0 += p_.tile_a) {
+      const std::size_t ba = std::min(p_.tile_a, range_a_.hi - a0);
+      bool new_a = true;
+      for (std::size_t b0 = range_b_.lo; b0 < range_b_.hi && finite_; b0 += p_.tile_b) {
+        const std::size_t bb = std::min(p_.tile_b, range_b_.hi - b0);
+        scorer_.scores(w_.s.data(), a0, ba, b0, bb, new_a);
+        new_a = false;
+        absorb_tile(ba, bb, a0, b0, vp);
+      }
+    }
+  }
+
+  // Online softmax (Milakov & Gimelshein 2018; FlashAttention's update).
+  // Invariant, over the tuples t of every tile absorbed so far for this row:
+  //   m_   = max_t s_t                        (-inf before the first tile)
+  //   l_   = sum_t exp(s_t - m_)
+  //   acc  = sum_t exp(s_t - m_) * v_t,  v_t = V_1[t_1] (.) ... (.) V_{k-1}[t_{k-1}]
+  // A tile with maximum mt > m_ first rescales l_ and acc by exp(m_ - mt)
+  // (exp(-inf) = 0 for the first tile; m_ and mt are never both -inf since
+  // every score is finite), then adds its own exp(s - m_) terms. At the end
+  // O = acc / l_ and log D = m_ + log l_, and no term exceeded exp(0) = 1.
+  void absorb_tile(std::size_t ba, std::size_t bb, std::size_t a0, std::size_t b0, const T* vp) {
+    const std::size_t dv = p_.dv;
+    T* s = w_.s.data();
+    bool all_finite = true;
+    const T mt = max_of(s, ba * bb, all_finite);
+    if (!all_finite) {
+      finite_ = false;
+      return;
+    }
+    if (mt > m_) {
+      const double alpha = std::exp(static_cast<double>(m_) - static_cast<double>(mt));
+      l_ *= alpha;
+      for (double& x : w_.acc) x *= alpha;
+      m_ = mt;
+    }
+    // Each row's sum is short (tile_b terms) in T, then added in double.
+    for (std::size_t r = 0; r < ba; ++r) l_ += static_cast<double>(exp_shifted_sum(s + r * bb, bb, m_));
+    const Side<T>& a = p_.sides[p_.prefix()];
+    const Side<T>& b = p_.sides[p_.prefix() + 1];
+    gemm_ab(ba, dv, bb, s, bb, b.value + b0 * dv, dv, w_.w.data(), dv);
+    std::fill(w_.u.begin(), w_.u.end(), 0.0);
+    for (std::size_t r = 0; r < ba; ++r) {
+      const T* va = a.value + (a0 + r) * dv;
+      const T* wr = w_.w.data() + r * dv;
+      for (std::size_t c = 0; c < dv; ++c) w_.u[c] += static_cast<double>(va[c] * wr[c]);
+    }
+    for (std::size_t c = 0; c < dv; ++c) w_.acc[c] += static_cast<double>(vp[c]) * w_.u[c];
+  }
+
+  const Problem<T>& p_;
+  Scorer& scorer_;
+  Scratch<T>& w_;
+  Range range_a_, range_b_;
+  T m_ = 0;
+  double l_ = 0;
+  bool finite_ = true;
+};
+
+// OpenMP over query rows; each thread owns its scorer and scratch. An
+// exception in a thread (allocation, the oracle) is kept and rethrown after
+// the region, which every thread still completes.
+template <class T, class MakeScorer>
+void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads,
+              std::size_t rows_per_task, AttentionOutput& out) {
+  std::atomic<bool> failed{false};
+  std::atomic<bool> overflow{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto record = [&](std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    if (!error) error = e;
+    failed = true;
+  };
+  const auto n_q = static_cast<int64_t>(p.n_q);
+  const int chunk = static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(rows_per_task, 1 << 20)));
+#pragma omp parallel num_threads(threads)
+  {
+    std::optional<decltype(make_scorer())> scorer;
+    std::optional<Scratch<T>> scratch;
+    try {
+      scorer.emplace(make_scorer());
+      scratch.emplace(p);
+    } catch (...) {
+      record(std::current_exception());
+    }
+#pragma omp for schedule(dynamic, chunk)
+    for (int64_t i = 0; i < n_q; ++i) {
+      if (failed.load(std::memory_order_relaxed)) continue;
+      try {
+        RowAttention<T, decltype(make_scorer())> row(p, *scorer, *scratch);
+        const auto r = static_cast<std::size_t>(i);
+        if (!row.run(r, out.o.data() + r * p.dv, out.log_d.data() + r)) {
+          overflow = true;
+          failed = true;
+        }
+      } catch (...) {
+        record(std::current_exception());
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  if (overflow) {
+    throw InputError("", "score overflow: some attention score is not finite in " +
+                             std::string(sizeof(T) == 4 ? "float32" : "float64") +
+                             " (entries or scale too large for this precision; try "
+                             "--precision double or a smaller scale)");
+  }
+}
+
+int resolve_threads(int threads) {
+  if (threads < 0) throw InputError("", "threads must be >= 0 (0: OpenMP's default)");
+  return threads == 0 ? omp_get_max_threads() : threads;
+}
+
+void check_window(const std::optional<CausalWindow>& window, int k) {
+  if (window && k != 3) {
+    throw InputError("", "causal windows (w1, w2) are defined for k = 3 only (this instance has k = " +
+                             std::to_string(k) + ")");
+  }
+}
+
+double resolve_scale(const std::optional<double>& option, double fallback) {
+  const double scale = option.value_or(fallback);
+  if (!std::isfinite(scale)) throw InputError("", "the attention scale must be finite");
+  return scale;
+}
+
+void check_tuning(const ExactTuning& t) {
+  if (t.tile_a == 0 || t.tile_b == 0 || t.rows_per_task == 0)
+    throw InputError("", "exact attention tuning: tile sizes and rows_per_task must be >= 1");
+}
+
+template <class T>
+std::vector<T> converted(const std::vector<double>& x) {
+  return std::vector<T>(x.begin(), x.end());
+}
+
+template <class T>
+void exact_matrix(const AttentionInstance& inst, const ExactOptions& options, double scale,
+                  int threads, AttentionOutput& out) {
+  // T = double reads the instance in place; T = float works on rounded copies.
+  std::vector<std::vector<T>> storage;
+  auto view = [&](const std::vector<double>& x) -> const T* {
+    if constexpr (std::is_same_v<T, double>) {
+      return x.data();
+    } else {
+      storage.push_back(converted<T>(x));
+      return storage.back().data();
+    }
+  };
+  storage.reserve(2 * inst.keys.size() + 3);
+  // BLAS takes int dimensions.
+  if (inst.d() > std::size_t(std::numeric_limits<int>::max()) ||
+      inst.d_v() > std::size_t(std::numeric_limits<int>::max()))
+    throw InputError("", "exact attention: d or d_v exceeds the BLAS int range");
+  Problem<T> p;
+  p.n_q = inst.n_q();
+  p.d = inst.d();
+  p.dv = inst.d_v();
+  p.scale = static_cast<T>(scale);
+  p.window = options.window;
+  const T* q = view(inst.q.data);
+  if (inst.k == 2) {
+    storage.emplace_back(p.d, T(1));
+    const T* unit_key = storage.back().data();
+    storage.emplace_back(p.dv, T(1));
+    p.sides.push_back({unit_key, storage.back().data(), 1});
+  }
+  for (std::size_t s = 0; s < inst.keys.size(); ++s)
+    p.sides.push_back({view(inst.keys[s].data), view(inst.values[s].data), inst.keys[s].rows});
+  p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
+  p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
+  run_rows(p, [&] { return MatrixScorer<T>(p, q); }, threads, options.tuning.rows_per_task, out);
+}
+
+}  // namespace
+
+AttentionOutput exact_attention(const AttentionInstance& inst, const ExactOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  inst.validate();
+  check_window(options.window, inst.k);
+  check_tuning(options.tuning);
+  const double scale = resolve_scale(options.scale, inst.scale);
+  const int threads = resolve_threads(options.threads);
+
+  AttentionOutput out;
+  out.rows = inst.n_q();
+  out.cols = inst.d_v();
+  out.precision = options.precision;
+  out.o.assign(out.rows * out.cols, 0.0);
+  out.log_d.assign(out.rows, 0.0);
+  BlasSingleThreaded blas_guard;
+  if (options.precision == Precision::float32) {
+    exact_matrix<float>(inst, options, scale, threads, out);
+  } else {
+    exact_matrix<double>(inst, options, scale, threads, out);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (inst.values.empty())
+    throw InputError("", "oracle attention needs k >= 2: at least one value matrix");
+  if (!inst.score) throw InputError("", "oracle attention: no score callback given");
+  if (options.precision != Precision::float64)
+    throw InputError("", "oracle attention computes in float64 only");
+  const int k = static_cast<int>(inst.values.size()) + 1;
+  if (k > kMaxAttentionOrder)
+    throw InputError("", "oracle attention: order k = " + std::to_string(k) + " exceeds " +
+                             std::to_string(kMaxAttentionOrder));
+  const std::size_t dv = inst.values[0].cols;
+  for (std::size_t s = 0; s < inst.values.size(); ++s) {
+    const DenseMatrix& v = inst.values[s];
+    const std::string name = "oracle attention: V" + std::to_string(s + 1);
+    if (v.rows == 0 || v.cols != dv || dv == 0 || v.data.size() != v.rows * v.cols)
+      throw InputError("", name + " must be n_p x d_v with n_p >= 1 and the same d_v >= 1 as V1");
+    for (double x : v.data)
+      if (!std::isfinite(x)) throw InputError("", name + " has a non-finite entry");
+  }
+  check_window(options.window, k);
+  check_tuning(options.tuning);
+  const double scale = resolve_scale(options.scale, inst.scale);
+  const int threads = resolve_threads(options.threads);
+
+  AttentionOutput out;
+  out.rows = inst.n_q;
+  out.cols = dv;
+  out.precision = Precision::float64;
+  out.o.assign(out.rows * out.cols, 0.0);
+  out.log_d.assign(out.rows, 0.0);
+
+  std::vector<double> unit_value(dv, 1.0);
+  Problem<double> p;
+  p.n_q = inst.n_q;
+  p.d = 0;  // implicit
+  p.dv = dv;
+  p.scale = scale;
+  p.window = options.window;
+  if (k == 2) p.sides.push_back({nullptr, unit_value.data(), 1});
+  for (const auto& v : inst.values) p.sides.push_back({nullptr, v.data.data(), v.rows});
+  p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
+  p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
+  BlasSingleThreaded blas_guard;
+  run_rows(p, [&] { return OracleScorer(p, inst.score, k == 2); }, threads,
+           options.tuning.rows_per_task, out);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace sethkit::attention

@@ -1,0 +1,395 @@
+#include "problems/attention_instance.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28, _GNU_SOURCE)
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "problems/errors.hpp"
+
+namespace sethkit {
+
+namespace fs = std::filesystem;
+
+std::vector<std::size_t> AttentionInstance::lengths() const {
+  std::vector<std::size_t> n{q.rows};
+  for (const auto& key : keys) n.push_back(key.rows);
+  return n;
+}
+
+namespace {
+
+std::string key_name(std::size_t p) { return "K" + std::to_string(p) + ".npy"; }
+std::string value_name(std::size_t p) { return "V" + std::to_string(p) + ".npy"; }
+
+std::string in(const std::string& where, const std::string& file) {
+  return where.empty() ? file : (fs::path(where) / file).string();
+}
+
+void check_finite(const DenseMatrix& m, const std::string& where) {
+  for (std::size_t i = 0; i < m.data.size(); ++i) {
+    if (!std::isfinite(m.data[i])) {
+      throw InputError(where, "entry (" + std::to_string(i / m.cols) + ", " +
+                                  std::to_string(i % m.cols) + ") is not finite");
+    }
+  }
+}
+
+bool is_attention_file_name(const std::string& name) {
+  static const std::regex pattern(R"((Q|[KV][1-9][0-9]*)\.npy|manifest\.json)");
+  return std::regex_match(name, pattern);
+}
+
+// Shapes only (rows and cols), so the directory reader can check them from
+// the headers before loading any data.
+void check_shapes(const AttentionInstance& inst, const std::string& where) {
+  const int k = inst.k;
+  if (k < 2 || k > kMaxAttentionOrder) {
+    throw InputError(where, "order k = " + std::to_string(k) + " is out of range [2, " +
+                                std::to_string(kMaxAttentionOrder) + "]");
+  }
+  const std::size_t sides = static_cast<std::size_t>(k - 1);
+  if (inst.keys.size() != sides || inst.values.size() != sides) {
+    throw InputError(where, "order k = " + std::to_string(k) + " needs " + std::to_string(sides) +
+                                " key and value matrices, got " + std::to_string(inst.keys.size()) +
+                                " and " + std::to_string(inst.values.size()));
+  }
+  const DenseMatrix& q = inst.q;
+  if (q.rows == 0 || q.cols == 0) {
+    throw InputError(in(where, "Q.npy"), "has shape (" + std::to_string(q.rows) + ", " +
+                                             std::to_string(q.cols) +
+                                             "); n_q and d must be at least 1");
+  }
+  const std::size_t dv = inst.values[0].cols;
+  for (std::size_t p = 1; p <= sides; ++p) {
+    const DenseMatrix& key = inst.keys[p - 1];
+    const DenseMatrix& value = inst.values[p - 1];
+    if (key.rows == 0)
+      throw InputError(in(where, key_name(p)), "has no rows; n_" + std::to_string(p) + " must be at least 1");
+    if (key.cols != q.cols) {
+      throw InputError(in(where, key_name(p)),
+                       "has " + std::to_string(key.cols) + " columns but Q.npy has d = " +
+                           std::to_string(q.cols) + "; every K_p must be n_p x d");
+    }
+    if (value.rows != key.rows) {
+      throw InputError(in(where, value_name(p)),
+                       "has " + std::to_string(value.rows) + " rows but " + key_name(p) + " has " +
+                           std::to_string(key.rows) + "; V_p must have as many rows as K_p");
+    }
+    if (value.cols != dv || dv == 0) {
+      throw InputError(in(where, value_name(p)),
+                       "has " + std::to_string(value.cols) + " columns but V1.npy has " +
+                           std::to_string(dv) + "; every V_p must be n_p x d_v with d_v >= 1");
+    }
+  }
+}
+
+}  // namespace
+
+void AttentionInstance::validate(const std::string& where) const {
+  check_shapes(*this, where);
+  auto check_data = [&](const DenseMatrix& m, const std::string& file) {
+    if (m.data.size() != m.rows * m.cols)
+      throw InputError(in(where, file), "holds " + std::to_string(m.data.size()) +
+                                            " entries for shape " + std::to_string(m.rows) + " x " +
+                                            std::to_string(m.cols));
+    check_finite(m, in(where, file));
+  };
+  check_data(q, "Q.npy");
+  for (std::size_t p = 1; p < static_cast<std::size_t>(k); ++p) {
+    check_data(keys[p - 1], key_name(p));
+    check_data(values[p - 1], value_name(p));
+  }
+  if (!std::isfinite(scale)) throw InputError(in(where, "manifest.json"), "scale must be finite");
+  if (manifest && !manifest->row_map.empty()) {
+    const auto n = lengths();
+    if (manifest->row_map.size() != n.size()) {
+      throw InputError(in(where, "manifest.json"),
+                       "row_map has " + std::to_string(manifest->row_map.size()) +
+                           " lists, expected k = " + std::to_string(k) + " (Q, K1, ...)");
+    }
+    for (std::size_t s = 0; s < n.size(); ++s) {
+      if (manifest->row_map[s].size() != n[s]) {
+        throw InputError(in(where, "manifest.json"),
+                         "row_map[" + std::to_string(s) + "] has " +
+                             std::to_string(manifest->row_map[s].size()) + " entries but " +
+                             (s == 0 ? std::string("Q.npy") : key_name(s)) + " has " +
+                             std::to_string(n[s]) + " rows");
+      }
+    }
+  }
+}
+
+AttentionInstance make_attention_instance(DenseMatrix q, std::vector<DenseMatrix> keys,
+                                          std::vector<DenseMatrix> values) {
+  AttentionInstance inst;
+  inst.k = static_cast<int>(keys.size()) + 1;
+  inst.scale = q.cols == 0 ? 0.0 : 1.0 / static_cast<double>(q.cols);
+  inst.q = std::move(q);
+  inst.keys = std::move(keys);
+  inst.values = std::move(values);
+  inst.validate();
+  return inst;
+}
+
+nlohmann::json manifest_to_json(const AttentionInstance& inst) {
+  nlohmann::json j = nlohmann::json::object();
+  if (inst.manifest) j = inst.manifest->extra;
+  j["k"] = inst.k;
+  j["scale"] = inst.scale;
+  if (inst.manifest) {
+    const AttentionManifest& m = *inst.manifest;
+    if (m.beta) j["beta"] = *m.beta;
+    if (m.threshold) j["threshold"] = *m.threshold;
+    if (!m.row_map.empty()) j["row_map"] = m.row_map;
+    j["provenance"] = m.provenance;
+  }
+  return j;
+}
+
+void manifest_from_json(const nlohmann::json& j, const std::string& where,
+                        AttentionInstance& inst) {
+  if (!j.is_object()) throw InputError(where, "the manifest must be a JSON object");
+  auto number = [&](const char* key) -> std::optional<double> {
+    if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+    if (!j[key].is_number()) throw InputError(where, std::string("'") + key + "' must be a number");
+    const double v = j[key].get<double>();
+    if (!std::isfinite(v)) throw InputError(where, std::string("'") + key + "' must be finite");
+    return v;
+  };
+  AttentionManifest m;
+  if (j.contains("k")) {
+    if (!j["k"].is_number_integer() || j["k"].get<int64_t>() != inst.k) {
+      throw InputError(where, "'k' is " + j["k"].dump() + " but the directory holds k = " +
+                                  std::to_string(inst.k) + " (K1.npy..K" +
+                                  std::to_string(inst.k - 1) + ".npy)");
+    }
+  }
+  if (auto s = number("scale")) inst.scale = *s;
+  m.beta = number("beta");
+  m.threshold = number("threshold");
+  if (j.contains("row_map")) {
+    const auto& rm = j["row_map"];
+    if (!rm.is_array()) throw InputError(where, "'row_map' must be a list of k lists of integers");
+    for (const auto& side : rm) {
+      if (!side.is_array()) throw InputError(where, "'row_map' must be a list of k lists of integers");
+      std::vector<int64_t> rows;
+      rows.reserve(side.size());
+      for (const auto& v : side) {
+        if (!v.is_number_integer() || v.get<int64_t>() < -1)
+          throw InputError(where, "'row_map' entries must be integers >= -1 (-1: padding row)");
+        rows.push_back(v.get<int64_t>());
+      }
+      m.row_map.push_back(std::move(rows));
+    }
+  }
+  if (j.contains("provenance")) m.provenance = j["provenance"];
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    static const char* known[] = {"k", "scale", "beta", "threshold", "row_map", "provenance"};
+    if (std::find(std::begin(known), std::end(known), it.key()) == std::end(known))
+      m.extra[it.key()] = it.value();
+  }
+  inst.manifest = std::move(m);
+}
+
+AttentionInstance read_attention_directory(const std::string& dir,
+                                           const AttentionReadOptions& options) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw InputError(dir, fs::exists(dir, ec) ? "is not a directory (expected an attention "
+                                                "directory holding Q.npy, K1.npy.., V1.npy..)"
+                                              : "no such directory");
+  }
+  const fs::path root(dir);
+  auto path_of = [&](const std::string& file) { return (root / file).string(); };
+  auto exists = [&](const std::string& file) { return fs::exists(root / file, ec); };
+
+  if (!exists("Q.npy"))
+    throw InputError(path_of("Q.npy"), "missing: an attention directory holds Q.npy, K1.npy.., V1.npy..");
+  std::size_t sides = 0;
+  while (sides < kMaxAttentionOrder && exists(key_name(sides + 1))) ++sides;
+  if (sides == 0)
+    throw InputError(path_of("K1.npy"), "missing: k >= 2 needs at least K1.npy and V1.npy");
+  // A gap (K1, K3 without K2) or a stray V beyond the keys is an error, not
+  // a silently smaller k.
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    static const std::regex side_file(R"(([KV])([0-9]+)\.npy)");
+    const std::string name = entry.path().filename().string();
+    std::smatch match;
+    if (!std::regex_match(name, match, side_file)) continue;
+    const std::string digits = match[2].str();
+    if (digits.size() > 3 || std::stoul(digits) == 0 || std::stoul(digits) > sides) {
+      throw InputError(path_of(name), "is present but " + key_name(sides + 1) +
+                                          " is missing: K1..K{k-1} and V1..V{k-1} must be "
+                                          "numbered without gaps, from 1");
+    }
+  }
+  for (std::size_t p = 1; p <= sides; ++p) {
+    if (!exists(value_name(p)))
+      throw InputError(path_of(value_name(p)), "missing: " + key_name(p) + " is present, so " +
+                                                   value_name(p) + " is needed");
+  }
+
+  // Every header and every shape first; data only once all of them agree.
+  auto header_2d = [&](const std::string& file, const char* what) {
+    NpyHeader h = read_npy_header(path_of(file));
+    if (h.shape.size() != 2) {
+      std::string s;
+      for (auto n : h.shape) s += (s.empty() ? "" : ", ") + std::to_string(n);
+      throw InputError(path_of(file), "has " + std::to_string(h.shape.size()) + " dimensions (" +
+                                          s + ") but must be a 2-D array, " + what);
+    }
+    return h;
+  };
+  std::vector<NpyHeader> headers{header_2d("Q.npy", "n_q x d")};
+  for (std::size_t p = 1; p <= sides; ++p) headers.push_back(header_2d(key_name(p), "n_p x d"));
+  for (std::size_t p = 1; p <= sides; ++p) headers.push_back(header_2d(value_name(p), "n_p x d_v"));
+
+  AttentionInstance shapes;  // empty matrices with the header shapes
+  shapes.k = static_cast<int>(sides) + 1;
+  auto shell = [](const NpyHeader& h) {
+    DenseMatrix m;
+    m.rows = h.shape[0];
+    m.cols = h.shape[1];
+    return m;
+  };
+  shapes.q = shell(headers[0]);
+  for (std::size_t p = 1; p <= sides; ++p) {
+    shapes.keys.push_back(shell(headers[p]));
+    shapes.values.push_back(shell(headers[sides + p]));
+  }
+  check_shapes(shapes, dir);
+  double bytes = 0;
+  for (const auto& h : headers) bytes += double(h.count) * 8.0;
+  check_size("attention directory " + dir, bytes, options.max_bytes,
+             "the matrices are held as double in memory");
+
+  AttentionInstance inst;
+  inst.k = shapes.k;
+  bool all_float32 = true;
+  auto load = [&](const std::string& file) {
+    NpyArray a = read_npy(path_of(file));
+    all_float32 = all_float32 && a.dtype == NpyDtype::float32;
+    DenseMatrix m;
+    m.rows = a.shape[0];
+    m.cols = a.shape[1];
+    m.data = std::move(a.data);
+    return m;
+  };
+  inst.q = load("Q.npy");
+  for (std::size_t p = 1; p <= sides; ++p) inst.keys.push_back(load(key_name(p)));
+  for (std::size_t p = 1; p <= sides; ++p) inst.values.push_back(load(value_name(p)));
+  inst.precision = all_float32 ? NpyDtype::float32 : NpyDtype::float64;
+  inst.scale = 1.0 / static_cast<double>(inst.d());
+
+  if (exists("manifest.json")) {
+    const std::string path = path_of("manifest.json");
+    std::ifstream file(path);
+    if (!file) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(file);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(path, std::string("invalid JSON: ") + e.what());
+    }
+    manifest_from_json(j, path, inst);
+  }
+  inst.validate(dir);
+  return inst;
+}
+
+void write_attention_directory(const std::string& dir, const AttentionInstance& inst,
+                               const AttentionWriteOptions& options) {
+  inst.validate(dir);
+  fs::path target = fs::path(dir).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();  // "out/" -> "out"
+  if (target.empty() || target.filename() == "." || target.filename() == "..")
+    throw InputError(dir, "cannot be used as an output directory name");
+  fs::path parent = target.parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec))
+    throw InputError(dir, "the parent directory " + parent.string() + " does not exist");
+
+  const bool replacing = fs::exists(target, ec);
+  if (replacing) {
+    if (!fs::is_directory(target, ec))
+      throw InputError(dir, "exists and is not a directory; choose another output path");
+    for (const auto& entry : fs::directory_iterator(target, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || !is_attention_file_name(name)) {
+        throw InputError(dir, "exists and holds '" + name +
+                                  "', which is not an attention directory file; refusing to "
+                                  "replace it (remove it or choose another output path)");
+      }
+    }
+  }
+
+  const std::string pid = std::to_string(::getpid());
+  const fs::path temp = parent / ("." + target.filename().string() + ".tmp." + pid);
+  fs::remove_all(temp, ec);  // a leftover of a killed earlier run with our pid
+  if (!fs::create_directory(temp, ec) || ec)
+    throw InputError(dir, "cannot create the temporary directory " + temp.string() + ": " + ec.message());
+  try {
+    NpyWriteOptions npy;
+    npy.dtype = options.dtype.value_or(inst.precision);
+    auto write_matrix = [&](const std::string& file, const DenseMatrix& m) {
+      const fs::path path = temp / file;
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      if (!out) throw InputError(path.string(), std::string("cannot write: ") + std::strerror(errno));
+      write_npy(out, {m.rows, m.cols}, m.data.data(), npy);
+      out.flush();
+      if (!out) throw InputError(path.string(), "write failed (disk full?)");
+    };
+    write_matrix("Q.npy", inst.q);
+    for (std::size_t p = 1; p < static_cast<std::size_t>(inst.k); ++p) {
+      write_matrix(key_name(p), inst.keys[p - 1]);
+      write_matrix(value_name(p), inst.values[p - 1]);
+    }
+    if (inst.manifest || inst.scale != 1.0 / static_cast<double>(inst.d())) {
+      const fs::path path = temp / "manifest.json";
+      std::ofstream out(path, std::ios::trunc);
+      if (!out) throw InputError(path.string(), std::string("cannot write: ") + std::strerror(errno));
+      out << manifest_to_json(inst).dump(2) << '\n';
+      out.flush();
+      if (!out) throw InputError(path.string(), "write failed (disk full?)");
+    }
+
+    if (!replacing) {
+      fs::rename(temp, target, ec);
+      if (ec) throw InputError(dir, "cannot rename the finished directory into place: " + ec.message());
+      return;
+    }
+    // Replace an existing directory: swap the two atomically where the file
+    // system supports it; otherwise move the old one aside first (a short
+    // window with no directory, never a half-written one).
+    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+      fs::remove_all(temp, ec);  // now holds the old directory
+      return;
+    }
+    const fs::path old = parent / ("." + target.filename().string() + ".old." + pid);
+    fs::remove_all(old, ec);
+    fs::rename(target, old, ec);
+    if (ec) throw InputError(dir, "cannot move the existing directory aside: " + ec.message());
+    fs::rename(temp, target, ec);
+    if (ec) {
+      std::error_code ignored;
+      fs::rename(old, target, ignored);
+      throw InputError(dir, "cannot rename the finished directory into place: " + ec.message());
+    }
+    fs::remove_all(old, ec);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    throw;
+  }
+}
+
+}  // namespace sethkit

@@ -1,0 +1,36 @@
+// Deciding a reduced attention instance row by row (DESIGN.md "The chain":
+// ATAttC_k --backend--> per-row decisions --> answer + witness), for
+// instances built by reductions/maxip_to_attention (their manifest holds the
+// threshold and the row map).
+//
+// Row i is YES iff log O[i,0] >= threshold. O underflows double on these
+// instances (scores reach beta/2), so log O is evaluated in the log domain:
+//   log O_i = log N_i - log D_i,
+// where log D_i is the backend's log-normalizer of the full instance and
+// log N_i = log sum_{data tuples} exp(S) is the log-normalizer of the same
+// attention restricted to the data rows (the rows with V = 1). Since V is the
+// data-row indicator, N_i is exactly the numerator sum_j A_ij V_j of O_i.
+// Both come from the same backend, so its error bound covers both.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "attention/exact_attention.hpp"
+#include "problems/attention_instance.hpp"
+
+namespace sethkit::solvers {
+
+struct AttentionRowDecisions {
+  std::vector<double> log_o;  // per query row
+  std::vector<bool> yes;      // log_o >= threshold
+  double threshold = 0;
+  double seconds = 0;
+  std::string backend;
+};
+
+// Requires inst.manifest with threshold and row_map (InputError otherwise).
+AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst,
+                                            const attention::ExactOptions& options = {});
+
+}  // namespace sethkit::solvers
