@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/attention.hpp"
 #include "tools/common.hpp"
 #include "tools/reduce.hpp"
 #include "tools/solve.hpp"
@@ -18,9 +19,11 @@ int main(int argc, char** argv) {
   SolveOptions solve;
   ReduceOptions reduce;
   VerifyOptions verify;
+  AttentionOptions attention;
   CLI::App* solve_cmd = setup_solve(app, solve);
   CLI::App* reduce_cmd = setup_reduce(app, reduce);
   CLI::App* verify_cmd = setup_verify(app, verify);
+  CLI::App* attention_cmd = setup_attention(app, attention);
 
   try {
     app.parse(argc, argv);
@@ -38,5 +41,6 @@ int main(int argc, char** argv) {
   if (solve_cmd->parsed()) return run_guarded("solve", [&] { return run_solve(solve); });
   if (reduce_cmd->parsed()) return run_guarded("reduce", [&] { return run_reduce(reduce); });
   if (verify_cmd->parsed()) return run_guarded("verify", [&] { return run_verify(verify); });
+  if (attention_cmd->parsed()) return run_guarded("attention", [&] { return run_attention(attention); });
   return kExitUsage;
 }

@@ -1,12 +1,18 @@
 #include "tools/reduce.hpp"
 
+#include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "problems/atomic_file.hpp"
 #include "problems/errors.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
 #include "reductions/kov_to_maxip.hpp"
+#include "reductions/maxip_to_attention.hpp"
 #include "reductions/sat_to_kov.hpp"
 #include "tools/common.hpp"
 
@@ -15,12 +21,15 @@ namespace sethkit::tools {
 CLI::App* setup_reduce(CLI::App& app, ReduceOptions& o) {
   CLI::App* sub = app.add_subcommand("reduce", "Write the instance a CNF reduces to at one level of the chain");
   sub->add_option("FILE", o.file, "CNF file (DIMACS)")->required();
-  sub->add_option("--to", o.to, "target level: kov or maxip (direct signed route)")
-      ->check(CLI::IsMember({"kov", "maxip"}))
+  sub->add_option("--to", o.to, "target level: kov, maxip (direct signed route) or attention (an attention directory, Lemma B.1)")
+      ->check(CLI::IsMember({"kov", "maxip", "attention"}))
       ->capture_default_str();
   sub->add_option("--k", o.k, "order k (number of parties)")->check(CLI::Range(2, 16))->capture_default_str();
   sub->add_option("-o,--output", o.output, "output file")->required();
-  sub->add_flag("--binary", o.binary, "write the binary form (SETHKOV1 / SETHMIP1) instead of text");
+  sub->add_flag("--binary", o.binary, "write the binary form (SETHKOV1 / SETHMIP1; float32 .npy for attention)");
+  sub->add_option("--eps", o.eps, "attention: relative error of O a backend may make (sets beta)")
+      ->check(CLI::Range(1e-15, 0.49))
+      ->capture_default_str();
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--quiet", o.quiet, "print nothing on success");
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");
@@ -28,6 +37,20 @@ CLI::App* setup_reduce(CLI::App& app, ReduceOptions& o) {
 }
 
 namespace {
+
+// Provenance: a cheap, stable fingerprint of the input file.
+std::string fnv1a64_of_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  uint64_t h = 1469598103934665603ull;
+  char c;
+  while (in.get(c)) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
 
 std::vector<std::string> split_comments(const ReduceOptions& o, const reductions::VariableSplit& split) {
   std::vector<std::string> comments = {
@@ -56,6 +79,10 @@ int run_reduce(const ReduceOptions& o) {
   double bytes = 0;
   if (o.to == "kov") {
     bytes = o.binary ? kov_binary_bytes(o.k, m, sizes) : kov_text_bytes(o.k, m, sizes);
+  } else if (o.to == "attention") {
+    double rows = 0;  // Q has the party-1 rows; each key side data + padding rows
+    for (std::size_t p = 0; p < sizes.size(); ++p) rows += (p == 0 ? 1.0 : 2.0) * double(sizes[p]);
+    bytes = rows * 4.0 * m * (o.binary ? 4.0 : 8.0);
   } else {
     double vectors = 0;
     for (auto n : sizes) vectors += double(n);
@@ -75,6 +102,26 @@ int run_reduce(const ReduceOptions& o) {
         },
         o.binary);
     summary = "kov k = " + std::to_string(kov.k) + ", d = " + std::to_string(kov.d);
+  } else if (o.to == "attention") {
+    const MaxIpInstance mip = reductions::kov_to_maxip(kov, o.max_bytes);
+    reductions::AttentionEmbedding emb = reductions::maxip_to_attention(mip, o.eps, o.max_bytes);
+    auto& provenance = emb.instance.manifest->provenance;
+    provenance["tool"] = "sethkit " SETHKIT_VERSION_STRING;
+    provenance["input"] = o.file;
+    provenance["input_fnv1a64"] = fnv1a64_of_file(o.file);
+    provenance["chain"] = {"sat_to_kov (split and list, k = " + std::to_string(o.k) + ")",
+                           "kov_to_maxip (direct signed route)",
+                           "maxip_to_attention (Lemma B.1, eps_a = " + std::to_string(o.eps) + ")"};
+    provenance["variable_groups"] = nlohmann::json::array();
+    for (int p = 0; p < o.k; ++p)
+      provenance["variable_groups"].push_back({split.first_var[p], split.first_var[p] + split.size[p] - 1});
+    AttentionWriteOptions write;
+    if (o.binary) write.dtype = NpyDtype::float32;
+    write_attention_directory(o.output, emb.instance, write);
+    char text[200];
+    std::snprintf(text, sizeof text, "attention k = %d, d = %zu, beta = %.6g, B = %.6g (paper: %.6g)",
+                  emb.instance.k, emb.instance.d(), emb.beta, emb.entry_bound, emb.paper_entry_bound);
+    summary = text;
   } else {
     const MaxIpInstance mip = reductions::kov_to_maxip(kov, o.max_bytes);
     write_file_atomically(

@@ -15,6 +15,7 @@ struct ReduceOptions {
   int k = 3;
   std::string output;
   bool binary = false;
+  double eps = 1e-6;  // attention: backend relative error the embedding tolerates
   double max_bytes = double(1u << 30);
   bool quiet = false;
   bool lenient = false;

@@ -1,0 +1,88 @@
+#include "tools/attention.hpp"
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "attention/exact_attention.hpp"
+#include "problems/attention_instance.hpp"
+#include "problems/errors.hpp"
+#include "problems/npy.hpp"
+#include "tools/common.hpp"
+
+namespace sethkit::tools {
+namespace {
+
+attention::CausalWindow parse_window(const std::string& text) {
+  const auto comma = text.find(',');
+  try {
+    if (comma == std::string::npos) throw std::invalid_argument("no comma");
+    std::size_t used1 = 0, used2 = 0;
+    const long long w1 = std::stoll(text.substr(0, comma), &used1);
+    const long long w2 = std::stoll(text.substr(comma + 1), &used2);
+    if (used1 != comma || used2 != text.size() - comma - 1) throw std::invalid_argument("trailing");
+    return {w1, w2};
+  } catch (const std::exception&) {
+    throw CLI::ValidationError("--window", "expected two integers W1,W2, found '" + text + "'");
+  }
+}
+
+}  // namespace
+
+CLI::App* setup_attention(CLI::App& app, AttentionOptions& o) {
+  CLI::App* sub = app.add_subcommand("attention", "Run a tensor-attention backend on an attention directory");
+  sub->add_option("DIR", o.dir, "attention directory (Q.npy, K1.npy.., V1.npy.., manifest.json)")->required();
+  sub->add_option("--backend", o.backend, "exact")->check(CLI::IsMember({"exact"}))->capture_default_str();
+  sub->add_option("--eps", o.eps, "target error of an approximate backend")->check(CLI::PositiveNumber);
+  sub->add_option("--scale", o.scale, "score scale (default: the manifest's, else 1/d)");
+  sub->add_option("--window", o.window, "causal windows W1,W2 (k = 3; FBGEMM 2-simplicial convention)")
+      ->check([](const std::string& s) {
+        parse_window(s);
+        return std::string();
+      });
+  sub->add_option("--precision", o.precision, "float or double")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  sub->add_option("-o,--output", o.output, "output O as .npy (n_q x d_v)")->required();
+  sub->add_option("--logd", o.logd, "also write log D_i as .npy (n_q)");
+  sub->add_option("--threads", o.threads, "OpenMP threads (0: default)")->check(CLI::NonNegativeNumber);
+  add_max_bytes_option(*sub, o.max_bytes);
+  sub->add_flag("--json", o.json, "print what was run as JSON");
+  return sub;
+}
+
+int run_attention(const AttentionOptions& o) {
+  AttentionReadOptions read;
+  read.max_bytes = o.max_bytes;
+  const AttentionInstance inst = read_attention_directory(o.dir, read);
+  attention::ExactOptions options;
+  options.scale = o.scale;
+  if (!o.window.empty()) options.window = parse_window(o.window);
+  options.precision = o.precision == "float" ? attention::Precision::float32 : attention::Precision::float64;
+  options.threads = o.threads;
+  const attention::AttentionOutput out = attention::exact_attention(inst, options);
+
+  NpyWriteOptions npy;
+  npy.dtype = o.precision == "float" ? NpyDtype::float32 : NpyDtype::float64;
+  write_npy(o.output, {out.rows, out.cols}, out.o.data(), npy);
+  if (!o.logd.empty()) write_npy(o.logd, {out.rows}, out.log_d.data());
+
+  if (o.json) {
+    nlohmann::json j;
+    j["backend"] = o.backend;
+    j["k"] = inst.k;
+    j["n"] = inst.lengths();
+    j["d"] = inst.d();
+    j["d_v"] = inst.d_v();
+    j["scale"] = o.scale.value_or(inst.scale);
+    j["precision"] = o.precision;
+    if (options.window) j["window"] = {options.window->w1, options.window->w2};
+    j["seconds"] = out.seconds;
+    j["output"] = o.output;
+    if (!o.logd.empty()) j["logd"] = o.logd;
+    std::cout << j.dump(2) << '\n';
+  }
+  return kExitOk;
+}
+
+}  // namespace sethkit::tools

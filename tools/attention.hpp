@@ -1,0 +1,31 @@
+// sethkit attention DIR [--backend exact] [--scale S] [--window W1,W2]
+//                  [--precision float|double] -o OUT.npy [--logd LOGD.npy] [--json]
+// Runs an attention backend on an attention directory (DESIGN.md "File
+// formats") and writes O (n_q x d_v) and optionally log D_i as .npy.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace sethkit::tools {
+
+struct AttentionOptions {
+  std::string dir;
+  std::string backend = "exact";
+  double eps = 1e-6;
+  std::optional<double> scale;
+  std::string window;  // "W1,W2"
+  std::string precision = "double";
+  std::string output;
+  std::string logd;
+  int threads = 0;
+  double max_bytes = double(int64_t(1) << 36);
+  bool json = false;
+};
+
+CLI::App* setup_attention(CLI::App& app, AttentionOptions& options);
+int run_attention(const AttentionOptions& options);
+
+}  // namespace sethkit::tools
