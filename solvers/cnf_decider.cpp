@@ -1,10 +1,12 @@
 #include "solvers/cnf_decider.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
 #include "problems/errors.hpp"
+#include "reductions/kov_to_gap_maxip.hpp"
 #include "reductions/kov_to_maxip.hpp"
 #include "reductions/maxip_to_attention.hpp"
 #include "solvers/attention_decider.hpp"
@@ -36,6 +38,7 @@ const char* to_string(Level level) {
     case Level::sat: return "sat";
     case Level::kov: return "kov";
     case Level::maxip: return "maxip";
+    case Level::gap_maxip: return "gap-maxip";
     case Level::attention: return "attention";
   }
   return "?";
@@ -46,7 +49,8 @@ Level parse_level(const std::string& name) {
   if (name == "kov") return Level::kov;
   if (name == "maxip") return Level::maxip;
   if (name == "attention") return Level::attention;
-  throw InputError("", "unknown level '" + name + "' (expected sat, kov, maxip or attention)");
+  if (name == "gap-maxip") return Level::gap_maxip;
+  throw InputError("", "unknown level '" + name + "' (expected sat, kov, maxip, gap-maxip or attention)");
 }
 
 Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
@@ -99,6 +103,57 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
           throw std::logic_error("internal error: the MaxIP witness is not an orthogonal kOV tuple");
         d.level_witness = r.argmax;
         d.assignment = reductions::kov_witness_to_assignment(split, r.argmax);
+      }
+      break;
+    }
+    case Level::gap_maxip: {
+      const auto split = reductions::split_variables(cnf.num_vars, options.k);
+      const KOvInstance kov = reductions::sat_to_kov(cnf, options.k, options.max_bytes);
+      const protocols::ProtocolPlan plan =
+          protocols::choose_parameters(std::size_t(kov.d), kov.k, options.target_soundness, options.code);
+      // Refuse before building a code or enumerating Merlin's messages.
+      double first = double(kov.parties[0].size());
+      check_size("the Gap-MaxIP instance: " + std::to_string(kov.parties[0].size()) + " x 2^" +
+                     std::to_string(plan.log2_merlin_messages) + " party-1 vectors (Merlin messages of " +
+                     plan.code + " over GF(" + std::to_string(plan.field_size) + "), T = " +
+                     std::to_string(plan.blocks) + ", r = " + std::to_string(plan.block_size) + ")",
+                 first * std::exp2(plan.log2_merlin_messages) * double(plan.positions) * 4.0, options.max_bytes,
+                 "the protocol route fits only tiny formulas; use --via maxip for the direct route");
+      // Brute force visits every tuple at n_C T k field operations each.
+      double tuples = first * std::exp2(plan.log2_merlin_messages);
+      for (int p = 1; p < kov.k; ++p) tuples *= double(kov.parties[std::size_t(p)].size());
+      const double work = tuples * double(plan.positions * plan.blocks) * kov.k;
+      if (work > kMaxGapMaxIpWork)
+        throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + std::to_string(tuples) +
+                             " tuples, about " + std::to_string(work) + " field operations (limit " +
+                             std::to_string(kMaxGapMaxIpWork) +
+                             "); the protocol route fits only tiny formulas: use --via maxip for the direct route");
+      auto protocol = std::make_shared<protocols::MaDisjointness>(std::size_t(kov.d), kov.k, plan.blocks,
+                                                                  protocols::build_code(plan));
+      const reductions::GapMaxIpReduction gap(kov, protocol, options.max_bytes);
+      d.instance_summary = "k = " + std::to_string(gap.k()) + ", n = " + join_sizes(gap.sizes()) +
+                           ", implicit dimension n_C |F|^{T(k-1)} = " + std::to_string(plan.positions) + " * " +
+                           std::to_string(plan.field_size) + "^" + std::to_string(plan.blocks * (kov.k - 1)) +
+                           ", YES iff max = " + std::to_string(gap.threshold()) + ", NO iff max <= " +
+                           std::to_string(gap.no_bound());
+      d.notes = plan.code + " code over GF(" + std::to_string(plan.field_size) + "), T = " + std::to_string(plan.blocks) +
+                ", r = " + std::to_string(plan.block_size) + ", n_C = " + std::to_string(plan.positions) +
+                ", " + std::to_string(gap.merlin_messages()) + " Merlin messages";
+      ImplicitMaxIp implicit{gap.k(), gap.sizes(),
+                             [&gap](const std::vector<std::size_t>& t) { return gap.inner_product(t); }};
+      const MaxIpResult r = maximize_inner_product(implicit, gap.threshold());
+      d.solver = "gap-maxip brute force (implicit)";
+      const GapAnswer answer = gap_answer(r.best, MaxIpGap{gap.threshold(), gap.no_bound()});
+      if (answer == GapAnswer::promise_violated)
+        throw std::logic_error("internal error: the Gap-MaxIP instance broke its promise (max " +
+                               std::to_string(r.best) + ")");
+      d.satisfiable = answer == GapAnswer::yes;
+      if (d.satisfiable) {
+        const auto tuple = gap.kov_tuple(r.argmax);
+        if (kov.inner_product(tuple) != 0)
+          throw std::logic_error("internal error: the Gap-MaxIP witness is not an orthogonal kOV tuple");
+        d.level_witness = r.argmax;
+        d.assignment = reductions::kov_witness_to_assignment(split, tuple);
       }
       break;
     }

@@ -19,11 +19,16 @@ namespace sethkit::solvers {
 // solver; maxip: kOV, then the direct signed route to exact k-MaxIP.
 // attention: maxip, then Lemma B.1 to tensor attention, decided row by row by
 // the exact backend in the log domain.
-enum class Level { sat, kov, maxip, attention };
+// gap_maxip: kOV, then the Merlin-Arthur protocol route (Theorem 4.7) to
+// an implicit Gap-k-MaxIP instance, decided by brute force.
+enum class Level { sat, kov, maxip, gap_maxip, attention };
 
 const char* to_string(Level level);
 // Inverse of to_string; throws InputError on an unknown name.
 Level parse_level(const std::string& name);
+
+// Field operations the brute-force Gap-MaxIP decision may take (~10 s).
+inline constexpr double kMaxGapMaxIpWork = 2e10;
 
 struct DecideOptions {
   Level via = Level::kov;
@@ -32,6 +37,8 @@ struct DecideOptions {
   KOvAlgorithm kov_algorithm = KOvAlgorithm::automatic;
   bool kov_prune = true;  // drop dominated vectors before the search
   double attention_eps = 1e-6;  // backend relative error the embedding tolerates
+  std::string code = "rs";       // gap_maxip: rs or hermitian
+  double target_soundness = 0.5;  // gap_maxip: NO inner products <= this * n_C
 };
 
 struct Decision {

@@ -13,8 +13,8 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   CLI::App* sub = app.add_subcommand("solve", "Decide a CNF through one level of the reduction chain");
   sub->add_option("FILE", o.file, "CNF file (DIMACS)")->required();
   sub->add_option("--via", o.via,
-                  "level whose solver decides: sat (brute force), kov, maxip (direct route), attention")
-      ->check(CLI::IsMember({"sat", "kov", "maxip", "attention"}))
+                  "level whose solver decides: sat (brute force), kov, maxip (direct route), gap-maxip (protocol route), attention")
+      ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention"}))
       ->capture_default_str();
   sub->add_option("--k", o.k, "order k of the kOV level (number of parties)")
       ->check(CLI::Range(2, 16))
@@ -23,6 +23,12 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
       ->check(CLI::IsMember({"auto", "packed", "small-dimension"}))
       ->capture_default_str();
   sub->add_flag("--no-prune", o.no_prune, "search every kOV vector (do not drop dominated ones first)");
+  sub->add_option("--code", o.code, "gap-maxip: the protocol's code, rs or hermitian")
+      ->check(CLI::IsMember({"rs", "hermitian"}))
+      ->capture_default_str();
+  sub->add_option("--soundness", o.soundness, "gap-maxip: target soundness (NO inner products <= this * n_C)")
+      ->check(CLI::Range(1e-6, 0.999999))
+      ->capture_default_str();
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print one JSON object instead of s/v lines");
   sub->add_flag("--quiet", o.quiet, "no 'c' comment lines");
@@ -38,6 +44,8 @@ int run_solve(const SolveOptions& o) {
   options.max_bytes = o.max_bytes;
   options.kov_algorithm = solvers::parse_kov_algorithm(o.kov_algorithm);
   options.kov_prune = !o.no_prune;
+  options.code = o.code;
+  options.target_soundness = o.soundness;
   const solvers::Decision d = solvers::decide_cnf(cnf, options);
   const int exit_code = d.satisfiable ? kExitSatisfiable : kExitUnsatisfiable;
 

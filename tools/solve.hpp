@@ -16,6 +16,8 @@ struct SolveOptions {
   int k = 3;
   std::string kov_algorithm = "auto";
   bool no_prune = false;
+  std::string code = "rs";
+  double soundness = 0.5;
   double max_bytes = double(1u << 30);
   bool json = false;
   bool quiet = false;

@@ -84,7 +84,8 @@ json verify_file(const std::string& path, const VerifyOptions& o) {
     options.max_bytes = o.max_bytes;
     options.via = solvers::Level::sat;
     if (cnf.num_vars <= solvers::kMaxBruteForceVariables) levels.push_back(check_level(cnf, options, truth));
-    for (solvers::Level level : {solvers::Level::kov, solvers::Level::maxip, solvers::Level::attention}) {
+    for (solvers::Level level : {solvers::Level::kov, solvers::Level::maxip, solvers::Level::gap_maxip,
+                                  solvers::Level::attention}) {
       options.via = level;
       for (int k : o.ks) {
         options.k = k;

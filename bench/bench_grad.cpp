@@ -1,0 +1,104 @@
+// Exact tensor-attention gradient (issue 8): backward time over forward time
+// as n grows, k = 3, n_q = n_1 = n_2 = n, d = d_v = 4, entries uniform in
+// [-B, B] with B = 1 (the bounded-entry regime of paper 002), target E
+// uniform in [-1, 1]. The forward is exact_attention (what the backward
+// saves: O and log D); the backward is the streaming recomputation of
+// attention/gradient.cpp. Both times come from the same gradient call, so
+// "backward_over_forward" is a ratio taken in one run (DESIGN.md
+// "Standards"). BM_Forward times exact_attention alone for comparison;
+// BM_PaperGradient adds the paper's dX (two more GEMMs per tile).
+//
+//   build/bench/bench_grad --benchmark_counters_tabular=true
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "attention/exact_attention.hpp"
+#include "attention/gradient.hpp"
+
+using namespace sethkit;
+using namespace sethkit::attention;
+
+namespace {
+
+constexpr std::size_t kD = 4;
+constexpr double kB = 1.0;
+
+DenseMatrix uniform(std::mt19937_64& rng, std::size_t rows, std::size_t cols, double bound) {
+  std::uniform_real_distribution<double> u(-bound, bound);
+  DenseMatrix m(rows, cols);
+  for (double& x : m.data) x = u(rng);
+  return m;
+}
+
+AttentionInstance instance(std::size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  DenseMatrix q = uniform(rng, n, kD, kB);
+  std::vector<DenseMatrix> keys{uniform(rng, n, kD, kB), uniform(rng, n, kD, kB)};
+  std::vector<DenseMatrix> values{uniform(rng, n, kD, kB), uniform(rng, n, kD, kB)};
+  return make_attention_instance(std::move(q), std::move(keys), std::move(values));
+}
+
+void set_common(benchmark::State& state, std::size_t n) {
+  state.counters["n"] = double(n);
+  state.counters["d"] = double(kD);
+  const double tuples = double(n) * double(n) * double(n);
+  state.counters["tuples_per_s"] = benchmark::Counter(tuples, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_Forward(benchmark::State& state) {
+  const auto n = std::size_t(state.range(0));
+  const AttentionInstance inst = instance(n, 1);
+  for (auto _ : state) {
+    AttentionOutput out = exact_attention(inst);
+    benchmark::DoNotOptimize(out.o.data());
+  }
+  set_common(state, n);
+}
+
+void BM_Gradient(benchmark::State& state) {
+  const auto n = std::size_t(state.range(0));
+  const AttentionInstance inst = instance(n, 1);
+  std::mt19937_64 rng(2);
+  const DenseMatrix e = uniform(rng, n, kD, 1.0);
+  double forward = 0, backward = 0;
+  for (auto _ : state) {
+    AttentionGradient g = exact_attention_gradient(inst, e);
+    benchmark::DoNotOptimize(g.d_q.data.data());
+    forward += g.forward_seconds;
+    backward += g.backward_seconds;
+  }
+  set_common(state, n);
+  const double iters = double(state.iterations());
+  state.counters["forward_s"] = forward / iters;
+  state.counters["backward_s"] = backward / iters;
+  state.counters["backward_over_forward"] = backward / forward;
+}
+
+void BM_PaperGradient(benchmark::State& state) {
+  const auto n = std::size_t(state.range(0));
+  std::mt19937_64 rng(3);
+  // Entries of A_i X_i bounded by B = 1: A uniform in [-1, 1], X = I / 1 plus
+  // noise scaled so |A X| <= d * 1 * (1/d) = 1.
+  PaperInstance p;
+  for (DenseMatrix* a : {&p.a1, &p.a2, &p.a3, &p.a4, &p.a5}) *a = uniform(rng, n, kD, 1.0);
+  for (DenseMatrix* x : {&p.x1, &p.x2, &p.x3, &p.y1, &p.y2}) *x = uniform(rng, kD, kD, 1.0 / double(kD));
+  p.e = uniform(rng, n, kD, 1.0);
+  double forward = 0, backward = 0;
+  for (auto _ : state) {
+    PaperGradient g = paper_gradient(p);
+    benchmark::DoNotOptimize(g.d_x.data.data());
+    forward += g.attention.forward_seconds;
+    backward += g.attention.backward_seconds;
+  }
+  set_common(state, n);
+  state.counters["backward_over_forward"] = backward / forward;
+}
+
+}  // namespace
+
+BENCHMARK(BM_Forward)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Gradient)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_PaperGradient)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK_MAIN();

@@ -1,0 +1,168 @@
+#include "reductions/kov_to_gap_maxip.hpp"
+
+#include <map>
+#include <string>
+
+#include "problems/errors.hpp"
+
+namespace sethkit::reductions {
+
+GapMaxIpReduction::GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<const protocols::MaDisjointness> protocol,
+                                     double max_bytes)
+    : k_(kov.k), n_c_(protocol->positions()), blocks_(protocol->blocks()), protocol_(std::move(protocol)) {
+  if (protocol_->universe() != std::size_t(kov.d) || protocol_->parties() != kov.k)
+    throw InputError("", "the protocol is for m = " + std::to_string(protocol_->universe()) + ", k = " +
+                             std::to_string(protocol_->parties()) + " but the kOV instance has d = " +
+                             std::to_string(kov.d) + ", k = " + std::to_string(kov.k));
+  const auto count = protocol_->merlin_message_count();
+  double vectors = 0;
+  for (const auto& party : kov.parties) vectors += double(party.size());
+  const double merlin_bytes = count ? double(*count) * double(n_c_) * 4.0 : 1e300;
+  check_size("Merlin's " + (count ? std::to_string(*count) : std::string("> 2^63")) +
+                 " admissible messages (|F|^" + std::to_string(protocol_->merlin_dimension()) + ")",
+             merlin_bytes, max_bytes, "choose other protocol parameters or a smaller instance");
+  check_size("the protocol encodings of the kOV vectors", vectors * double(blocks_ * n_c_) * 4.0, max_bytes,
+             "use a smaller instance");
+  merlin_.reserve(std::size_t(*count) * n_c_);
+  protocol_->for_each_merlin_message(
+      [&](std::span<const codes::Element> mu) { merlin_.insert(merlin_.end(), mu.begin(), mu.end()); },
+      *count);
+  std::vector<std::uint8_t> set(std::size_t(kov.d));
+  for (const auto& party : kov.parties) {
+    std::vector<protocols::EncodedSet> enc;
+    for (std::size_t i = 0; i < party.size(); ++i) {
+      for (int j = 0; j < kov.d; ++j) set[std::size_t(j)] = party.bit(i, j);
+      enc.push_back(protocol_->encode_set(set));
+    }
+    encoded_.push_back(std::move(enc));
+  }
+}
+
+std::vector<std::size_t> GapMaxIpReduction::sizes() const {
+  std::vector<std::size_t> s;
+  for (const auto& enc : encoded_) s.push_back(enc.size());
+  s[0] *= merlin_messages();
+  return s;
+}
+
+int64_t GapMaxIpReduction::threshold() const { return int64_t(n_c_); }
+
+int64_t GapMaxIpReduction::no_bound() const {
+  const auto b = protocol_->soundness_bound();
+  if (!b) throw InputError("", "the product code has no designed distance: no NO bound");
+  return int64_t(*b);
+}
+
+std::vector<std::size_t> GapMaxIpReduction::kov_tuple(const std::vector<std::size_t>& tuple) const {
+  std::vector<std::size_t> t = tuple;
+  t[0] = tuple[0] / merlin_messages();
+  return t;
+}
+
+int64_t GapMaxIpReduction::inner_product(const std::vector<std::size_t>& tuple) const {
+  const codes::Field& f = protocol_->field();
+  const std::size_t alpha = tuple[0] / merlin_messages(), mu = tuple[0] % merlin_messages();
+  const codes::Element* mu_hat = merlin_.data() + mu * n_c_;
+  int64_t accepted = 0;
+  for (std::size_t j = 0; j < n_c_; ++j) {
+    codes::Element sum = f.zero();
+    for (std::size_t t = 0; t < blocks_; ++t) {
+      codes::Element prod = encoded_[0][alpha].at(t, j);
+      for (int p = 1; p < k_; ++p) prod = f.mul(prod, encoded_[std::size_t(p)][tuple[std::size_t(p)]].at(t, j));
+      sum = f.add(sum, prod);
+    }
+    accepted += mu_hat[j] == sum;
+  }
+  return accepted;  // merlin_ holds admissible messages only
+}
+
+namespace {
+
+using Message = std::vector<codes::Element>;  // one party's T symbols at a position
+
+Message message_at(const protocols::EncodedSet& e, std::size_t j) {
+  Message m(e.blocks);
+  for (std::size_t t = 0; t < e.blocks; ++t) m[t] = e.at(t, j);
+  return m;
+}
+
+}  // namespace
+
+double GapMaxIpReduction::explicit_dimension() const {
+  double dim = 0;
+  for (std::size_t j = 0; j < n_c_; ++j) {
+    double combos = 1;
+    for (int p = 1; p < k_; ++p) {
+      std::map<Message, int> distinct;
+      for (const auto& e : encoded_[std::size_t(p)]) distinct.emplace(message_at(e, j), 0);
+      combos *= double(distinct.size());
+    }
+    dim += combos;
+  }
+  return dim;
+}
+
+MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {
+  const double dim = explicit_dimension();
+  double vectors = 0;
+  for (auto n : sizes()) vectors += double(n);
+  check_size("the explicit Gap-MaxIP instance (dimension " + std::to_string(dim) + " after compression, " +
+                 std::to_string(vectors) + " vectors)",
+             dim * vectors * 4.0, max_bytes, "use the implicit form (solve/verify do) or a smaller instance");
+  const codes::Field& f = protocol_->field();
+  MaxIpInstance out;
+  out.k = k_;
+  out.d = int(dim);
+  out.gap = MaxIpGap{threshold(), no_bound()};
+  for (std::size_t n : sizes()) out.parties.emplace_back(n, out.d);
+  std::size_t base = 0;  // first coordinate of position j
+  for (std::size_t j = 0; j < n_c_; ++j) {
+    // Distinct messages of each party p >= 2 at j, numbered; coordinates of j
+    // are the mixed-radix combinations (m_2, ..., m_k).
+    std::vector<std::map<Message, std::size_t>> index(static_cast<std::size_t>(k_));
+    std::vector<std::vector<const Message*>> listed(static_cast<std::size_t>(k_));
+    for (int p = 1; p < k_; ++p) {
+      for (const auto& e : encoded_[std::size_t(p)]) index[std::size_t(p)].emplace(message_at(e, j), 0);
+      std::size_t next = 0;
+      for (auto& [msg, id] : index[std::size_t(p)]) {
+        id = next++;
+        listed[std::size_t(p)].push_back(&msg);
+      }
+    }
+    std::size_t combos = 1;
+    for (int p = 1; p < k_; ++p) combos *= index[std::size_t(p)].size();
+    // Parties p >= 2: a 1 at every combination holding their own message.
+    std::size_t stride = 1;
+    for (int p = 1; p < k_; ++p) {
+      const std::size_t radix = index[std::size_t(p)].size();
+      for (std::size_t v = 0; v < encoded_[std::size_t(p)].size(); ++v) {
+        const std::size_t own = index[std::size_t(p)].at(message_at(encoded_[std::size_t(p)][v], j));
+        for (std::size_t c = 0; c < combos; ++c)
+          if ((c / stride) % radix == own) out.parties[std::size_t(p)].row(v)[base + c] = 1;
+      }
+      stride *= radix;
+    }
+    // Party 1: a 1 where Alice accepts given (alpha, mu-hat) and the messages.
+    for (std::size_t alpha = 0; alpha < encoded_[0].size(); ++alpha) {
+      for (std::size_t c = 0; c < combos; ++c) {
+        codes::Element sum = f.zero();
+        for (std::size_t t = 0; t < blocks_; ++t) {
+          codes::Element prod = encoded_[0][alpha].at(t, j);
+          std::size_t rest = c;
+          for (int p = 1; p < k_; ++p) {
+            const std::size_t radix = index[std::size_t(p)].size();
+            prod = f.mul(prod, (*listed[std::size_t(p)][rest % radix])[t]);
+            rest /= radix;
+          }
+          sum = f.add(sum, prod);
+        }
+        for (std::size_t mu = 0; mu < merlin_messages(); ++mu)
+          if (merlin_[mu * n_c_ + j] == sum) out.parties[0].row(party1_index(alpha, mu))[base + c] = 1;
+      }
+    }
+    base += combos;
+  }
+  return out;
+}
+
+}  // namespace sethkit::reductions

@@ -1,0 +1,68 @@
+// kOV -> Gap-k-MaxIP through the Merlin-Arthur protocol (paper 001 Theorem
+// 4.7 with Theorem 4.5; DESIGN.md "kOV -> Gap-k-MaxIP").
+//
+// Each kOV vector is a set (its 1-coordinates); an orthogonal k-tuple is a
+// disjoint one. Party 1 gets one vector per (alpha, mu-hat), mu-hat ranging
+// over Merlin's admissible messages; party p >= 2 one vector per set.
+// Coordinates are (j, m_2, ..., m_k): a position and the messages of parties
+// 2..k at it. Party p >= 2 has a 1 where m_p is its own message at j; party 1
+// has a 1 where Alice, holding alpha and mu-hat, accepts (j, m_2..m_k). The
+// inner product counts the positions where Alice accepts:
+//   YES (some tuple orthogonal) <=> some inner product = n_C (threshold),
+//   NO  <=> all inner products <= n_C - dist(C') (the NO bound).
+// Erratum: the proof of Theorem 4.7 states these two cases the other way
+// round ("if orthogonal, the inner product is at most m/2"). Disjoint sets
+// make Alice accept everywhere, so orthogonal tuples get the maximum; the
+// tests keep a check that fails for the reversed version.
+//
+// The dimension |F|^{T(k-1)} n_C is astronomical, so the instance is
+// implicit (inner products from the protocol, O(n_C T k) each); the explicit
+// 0/1 form keeps only coordinates where every party p >= 2 has some vector
+// with that message (coordinate compression) and is built under a size guard.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "problems/kov_instance.hpp"
+#include "problems/maxip_instance.hpp"
+#include "protocols/ma_disjointness.hpp"
+
+namespace sethkit::reductions {
+
+class GapMaxIpReduction {
+ public:
+  // Refuses (SizeLimitError, with the counts) when the Merlin messages or the
+  // encodings would pass max_bytes. Requires kov.d == protocol universe.
+  GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<const protocols::MaDisjointness> protocol,
+                    double max_bytes);
+
+  int k() const { return k_; }
+  std::vector<std::size_t> sizes() const;       // party 1: n_1 * merlin messages
+  int64_t threshold() const;                     // n_C
+  int64_t no_bound() const;                      // n_C - dist(C')
+  std::size_t merlin_messages() const { return merlin_.size() / std::max<std::size_t>(n_c_, 1); }
+  const protocols::MaDisjointness& protocol() const { return *protocol_; }
+
+  // The Gap-MaxIP inner product of a tuple (party-1 index = alpha * M + mu).
+  int64_t inner_product(const std::vector<std::size_t>& tuple) const;
+  // The kOV tuple a Gap-MaxIP tuple encodes (drops mu-hat).
+  std::vector<std::size_t> kov_tuple(const std::vector<std::size_t>& tuple) const;
+  // Party-1 index of (alpha, honest-or-any message index).
+  std::size_t party1_index(std::size_t alpha, std::size_t merlin) const { return alpha * merlin_messages() + merlin; }
+
+  // Explicit 0/1 form with coordinate compression; its dimension and bytes
+  // are computed first and refused over max_bytes.
+  double explicit_dimension() const;
+  MaxIpInstance explicit_instance(double max_bytes) const;
+
+ private:
+  int k_;
+  std::size_t n_c_, blocks_;
+  std::shared_ptr<const protocols::MaDisjointness> protocol_;
+  std::vector<std::vector<protocols::EncodedSet>> encoded_;  // [party][vector]
+  std::vector<codes::Element> merlin_;                       // messages x n_C
+};
+
+}  // namespace sethkit::reductions

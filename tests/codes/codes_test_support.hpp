@@ -1,0 +1,27 @@
+// Shared helpers of the codes tests: repeat counts (SETHKIT_TEST_REPEAT,
+// FLINT-style, default 1) and random field elements / messages.
+#pragma once
+
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "codes/field.hpp"
+
+namespace sethkit::codes::test {
+
+inline int test_repeat() {
+  const char* s = std::getenv("SETHKIT_TEST_REPEAT");
+  const int r = s ? std::atoi(s) : 1;
+  return r > 0 ? r : 1;
+}
+
+inline Element random_element(const Field& f, std::mt19937_64& rng) { return Element(rng() % f.size()); }
+
+inline std::vector<Element> random_message(const Field& f, std::size_t length, std::mt19937_64& rng) {
+  std::vector<Element> m(length);
+  for (Element& e : m) e = random_element(f, rng);
+  return m;
+}
+
+}  // namespace sethkit::codes::test

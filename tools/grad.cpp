@@ -1,0 +1,278 @@
+#include "tools/grad.hpp"
+
+#include <unistd.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28, _GNU_SOURCE)
+#include <fcntl.h>
+#include <omp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <regex>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "attention/gradient.hpp"
+#include "problems/attention_instance.hpp"
+#include "problems/errors.hpp"
+#include "problems/npy.hpp"
+#include "tools/common.hpp"
+
+#ifndef SETHKIT_VERSION_STRING
+#define SETHKIT_VERSION_STRING "unknown"
+#endif
+
+namespace sethkit::tools {
+
+namespace fs = std::filesystem;
+
+CLI::App* setup_grad(CLI::App& app, GradOptions& o) {
+  CLI::App* sub = app.add_subcommand(
+      "grad", "Loss 0.5||O - E||_F^2 of tensor attention and its exact gradients (paper 002)");
+  CLI::Option* dir = sub->add_option("DIR", o.dir, "attention directory (Q.npy, K1.npy.., V1.npy.., manifest.json)");
+  CLI::Option* paper =
+      sub->add_option("--paper", o.paper, "directory with A1..A5, X1..X3, Y1, Y2, E (.npy; paper 002 Definition 1)");
+  CLI::Option* target = sub->add_option("--target", o.target, "target E (.npy, n_q x d_v) for DIR");
+  sub->add_option("--backend", o.backend, "gradient backend: exact (the polynomial-method gradient is not built yet)")->check(CLI::IsMember({"exact"}))->capture_default_str();
+  sub->add_option("-o,--output", o.output, "output directory (replaced only if it holds gradient files only)")
+      ->required();
+  sub->add_option("--threads", o.threads, "OpenMP threads (0: default); the result does not depend on it")
+      ->check(CLI::NonNegativeNumber);
+  add_max_bytes_option(*sub, o.max_bytes);
+  sub->add_flag("--json", o.json, "print loss.json on stdout");
+  sub->add_flag("--quiet", o.quiet, "print nothing on success");
+  sub->parse_complete_callback([dir, paper, target] {
+    if (dir->count() == 0 && paper->count() == 0)
+      throw CLI::ValidationError("grad needs an attention directory DIR (with --target E.npy) or --paper DIR");
+    if (dir->count() != 0 && paper->count() != 0)
+      throw CLI::ValidationError("DIR", "give either an attention directory or --paper DIR, not both");
+    if (dir->count() != 0 && target->count() == 0)
+      throw CLI::ValidationError("--target", "an attention directory needs --target E.npy (n_q x d_v)");
+    if (paper->count() != 0 && target->count() != 0)
+      throw CLI::ValidationError("--target", "--paper reads its target from DIR/E.npy; drop --target");
+  });
+  return sub;
+}
+
+namespace {
+
+struct OutputFile {
+  std::string name;
+  std::function<void(std::ostream&)> write;
+  bool binary = true;
+};
+
+bool is_grad_file_name(const std::string& name) {
+  static const std::regex pattern(R"(d(Q|X|[KVXY][1-9][0-9]*)\.npy|loss\.json)");
+  return std::regex_match(name, pattern);
+}
+
+// All files into a temporary sibling directory, then one rename (DESIGN.md
+// "Standards": never a half-written output). The same protocol as
+// write_attention_directory: an existing directory is swapped out atomically
+// where the file system allows it, and replaced only if it holds nothing but
+// gradient output files.
+void write_directory_atomically(const std::string& dir, const std::vector<OutputFile>& files) {
+  fs::path target = fs::path(dir).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();  // "out/" -> "out"
+  if (target.empty() || target.filename() == "." || target.filename() == "..")
+    throw InputError(dir, "cannot be used as an output directory name");
+  fs::path parent = target.parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec))
+    throw InputError(dir, "the parent directory " + parent.string() + " does not exist");
+  const bool replacing = fs::exists(target, ec);
+  if (replacing) {
+    if (!fs::is_directory(target, ec))
+      throw InputError(dir, "exists and is not a directory; choose another output path");
+    for (const auto& entry : fs::directory_iterator(target, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || !is_grad_file_name(name))
+        throw InputError(dir, "exists and holds '" + name +
+                                  "', which is not a gradient output file; refusing to replace it "
+                                  "(remove it or choose another output path)");
+    }
+  }
+  const std::string pid = std::to_string(::getpid());
+  const fs::path temp = parent / ("." + target.filename().string() + ".tmp." + pid);
+  fs::remove_all(temp, ec);  // a leftover of a killed earlier run with our pid
+  if (!fs::create_directory(temp, ec) || ec)
+    throw InputError(dir, "cannot create the temporary directory " + temp.string() + ": " + ec.message());
+  try {
+    for (const OutputFile& f : files) {
+      const fs::path path = temp / f.name;
+      std::ofstream out(path, f.binary ? std::ios::binary | std::ios::trunc : std::ios::trunc);
+      if (!out) throw InputError(path.string(), std::string("cannot write: ") + std::strerror(errno));
+      f.write(out);
+      out.flush();
+      if (!out) throw InputError(path.string(), "write failed (disk full?)");
+    }
+    if (!replacing) {
+      fs::rename(temp, target, ec);
+      if (ec) throw InputError(dir, "cannot rename the finished directory into place: " + ec.message());
+      return;
+    }
+    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+      fs::remove_all(temp, ec);  // now holds the old directory
+      return;
+    }
+    const fs::path old = parent / ("." + target.filename().string() + ".old." + pid);
+    fs::remove_all(old, ec);
+    fs::rename(target, old, ec);
+    if (ec) throw InputError(dir, "cannot move the existing directory aside: " + ec.message());
+    fs::rename(temp, target, ec);
+    if (ec) {
+      std::error_code ignored;
+      fs::rename(old, target, ignored);
+      throw InputError(dir, "cannot rename the finished directory into place: " + ec.message());
+    }
+    fs::remove_all(old, ec);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    throw;
+  }
+}
+
+OutputFile npy_file(const std::string& name, const DenseMatrix& m) {
+  return {name, [&m](std::ostream& out) { write_npy(out, {m.rows, m.cols}, m.data.data()); }, true};
+}
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string s = "(";
+  for (std::size_t t = 0; t < shape.size(); ++t) s += (t ? ", " : "") + std::to_string(shape[t]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+// The header of a 2-D .npy matrix (checked before any data is read).
+NpyHeader matrix_header(const std::string& path, const std::string& what) {
+  NpyHeader h = read_npy_header(path);
+  if (h.shape.size() != 2)
+    throw InputError(path, "has shape " + shape_text(h.shape) + "; expected a 2-D array (" + what + ")");
+  return h;
+}
+
+DenseMatrix read_matrix(const std::string& path, double max_bytes) {
+  NpyReadOptions options;
+  options.max_bytes = max_bytes;
+  NpyArray a = read_npy(path, options);
+  DenseMatrix m(a.shape[0], a.shape[1]);
+  m.data = std::move(a.data);
+  return m;
+}
+
+void check_memory(double bytes, const GradOptions& o) {
+  check_size("the gradient's working memory", bytes, o.max_bytes, "raise --max-bytes or use a smaller instance");
+}
+
+int threads_for_estimate(const GradOptions& o) { return o.threads == 0 ? omp_get_max_threads() : o.threads; }
+
+attention::GradientOptions gradient_options(const GradOptions& o) {
+  attention::GradientOptions g;
+  g.threads = o.threads;
+  return g;
+}
+
+nlohmann::json common_json(const GradOptions& o, const attention::AttentionGradient& g) {
+  nlohmann::json j;
+  j["loss"] = g.loss;
+  j["backend"] = o.backend;
+  j["forward_seconds"] = g.forward_seconds;
+  j["backward_seconds"] = g.backward_seconds;
+  j["row_chunks"] = g.chunks;
+  j["tool"] = "sethkit " SETHKIT_VERSION_STRING;
+  return j;
+}
+
+void finish(const GradOptions& o, std::vector<OutputFile> files, const nlohmann::json& report) {
+  const std::string text = report.dump(2) + "\n";
+  files.push_back({"loss.json", [&text](std::ostream& out) { out << text; }, false});
+  write_directory_atomically(o.output, files);
+  if (o.json) {
+    std::cout << text;
+  } else if (!o.quiet) {
+    std::cout << "wrote " << o.output << ":";
+    for (const OutputFile& f : files) std::cout << ' ' << f.name;
+    std::cout << "; loss = " << report["loss"].get<double>() << '\n';
+  }
+}
+
+int run_attention_form(const GradOptions& o) {
+  AttentionReadOptions read;
+  read.max_bytes = o.max_bytes;
+  const AttentionInstance inst = read_attention_directory(o.dir, read);
+  const NpyHeader h = matrix_header(o.target, "the target E, n_q x d_v");
+  if (h.shape[0] != inst.n_q() || h.shape[1] != inst.d_v())
+    throw InputError(o.target, "has shape " + shape_text(h.shape) + " but O is n_q x d_v = (" +
+                                   std::to_string(inst.n_q()) + ", " + std::to_string(inst.d_v()) +
+                                   ") (rows of Q.npy, columns of V1.npy); E must have O's shape");
+  const DenseMatrix e = read_matrix(o.target, o.max_bytes);
+  const attention::GradientOptions options = gradient_options(o);
+  check_memory(attention::exact_attention_gradient_bytes(inst, options.tuning, threads_for_estimate(o)), o);
+  const attention::AttentionGradient g = attention::exact_attention_gradient(inst, e, options);
+
+  std::vector<OutputFile> files{npy_file("dQ.npy", g.d_q)};
+  for (std::size_t p = 0; p < g.d_keys.size(); ++p) files.push_back(npy_file("dK" + std::to_string(p + 1) + ".npy", g.d_keys[p]));
+  for (std::size_t p = 0; p < g.d_values.size(); ++p)
+    files.push_back(npy_file("dV" + std::to_string(p + 1) + ".npy", g.d_values[p]));
+  nlohmann::json j = common_json(o, g);
+  j["form"] = "attention";
+  j["k"] = inst.k;
+  j["n"] = inst.lengths();
+  j["d"] = inst.d();
+  j["d_v"] = inst.d_v();
+  j["scale"] = inst.scale;
+  j["input"] = o.dir;
+  j["target"] = o.target;
+  finish(o, std::move(files), j);
+  return kExitOk;
+}
+
+int run_paper_form(const GradOptions& o) {
+  const std::vector<std::string> names = {"A1", "A2", "A3", "A4", "A5", "X1", "X2", "X3", "Y1", "Y2", "E"};
+  auto path_of = [&](const std::string& name) { return (fs::path(o.paper) / (name + ".npy")).string(); };
+  std::error_code ec;
+  if (!fs::is_directory(o.paper, ec))
+    throw InputError(o.paper, fs::exists(o.paper, ec) ? "is not a directory" : "no such directory");
+  // Every header first: a missing or malformed file is reported before any
+  // data is read, and the total size is known.
+  double bytes = 0;
+  for (const std::string& name : names) {
+    const NpyHeader h = matrix_header(path_of(name), name[0] == 'A' || name == "E" ? "n x d" : "d x d");
+    bytes += 8.0 * double(h.count);
+  }
+  check_size("the matrices of " + o.paper, bytes, o.max_bytes, "raise --max-bytes or use a smaller instance");
+  attention::PaperInstance p;
+  DenseMatrix* slots[] = {&p.a1, &p.a2, &p.a3, &p.a4, &p.a5, &p.x1, &p.x2, &p.x3, &p.y1, &p.y2, &p.e};
+  for (std::size_t t = 0; t < names.size(); ++t) *slots[t] = read_matrix(path_of(names[t]), o.max_bytes);
+  p.validate(o.paper);
+  const std::size_t d = p.d();
+  const attention::GradientOptions options = gradient_options(o);
+  const AttentionInstance inst = attention::paper_attention_instance(p);  // Q = A1 X1, ...: n d^2 work
+  check_memory(bytes + attention::exact_attention_gradient_bytes(inst, options.tuning, threads_for_estimate(o), d), o);
+  const attention::PaperGradient g = attention::paper_gradient(p, options);
+
+  std::vector<OutputFile> files{npy_file("dX.npy", g.d_x),   npy_file("dX1.npy", g.d_x1), npy_file("dX2.npy", g.d_x2),
+                                npy_file("dX3.npy", g.d_x3), npy_file("dY1.npy", g.d_y1), npy_file("dY2.npy", g.d_y2)};
+  nlohmann::json j = common_json(o, g.attention);
+  j["form"] = "paper";
+  j["k"] = 3;
+  j["n"] = {p.a1.rows, p.a2.rows, p.a3.rows};
+  j["d"] = d;
+  j["scale"] = 1.0 / double(d);
+  j["dX_columns"] = "b1 + b2*d: A2's column b1 with A3's column b2 (paper 001 Definition 2.3, 0-based)";
+  j["input"] = o.paper;
+  finish(o, std::move(files), j);
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_grad(const GradOptions& o) { return o.paper.empty() ? run_attention_form(o) : run_paper_form(o); }
+
+}  // namespace sethkit::tools
