@@ -8,6 +8,7 @@
 #include "tools/codes.hpp"
 #include "tools/common.hpp"
 #include "tools/grad.hpp"
+#include "tools/protocol.hpp"
 #include "tools/reduce.hpp"
 #include "tools/solve.hpp"
 #include "tools/verify.hpp"
@@ -22,12 +23,14 @@ int main(int argc, char** argv) {
   ReduceOptions reduce;
   VerifyOptions verify;
   AttentionOptions attention;
+  ProtocolOptions protocol;
   GradOptions grad;
   CodesOptions codes;
   CLI::App* solve_cmd = setup_solve(app, solve);
   CLI::App* reduce_cmd = setup_reduce(app, reduce);
   CLI::App* verify_cmd = setup_verify(app, verify);
   CLI::App* attention_cmd = setup_attention(app, attention);
+  CLI::App* protocol_cmd = setup_protocol(app, protocol);
   CLI::App* grad_cmd = setup_grad(app, grad);
   CLI::App* codes_cmd = setup_codes(app, codes);
 
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
   if (reduce_cmd->parsed()) return run_guarded("reduce", [&] { return run_reduce(reduce); });
   if (verify_cmd->parsed()) return run_guarded("verify", [&] { return run_verify(verify); });
   if (attention_cmd->parsed()) return run_guarded("attention", [&] { return run_attention(attention); });
+  if (protocol_cmd->parsed()) return run_guarded("protocol", [&] { return run_protocol(protocol); });
   if (grad_cmd->parsed()) return run_guarded("grad", [&] { return run_grad(grad); });
   if (codes_cmd->parsed()) return run_guarded("codes", [&] { return run_codes(codes); });
   return kExitUsage;

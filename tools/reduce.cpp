@@ -1,5 +1,6 @@
 #include "tools/reduce.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "problems/errors.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
+#include "reductions/kov_to_gap_maxip.hpp"
 #include "reductions/kov_to_maxip.hpp"
 #include "reductions/maxip_to_attention.hpp"
 #include "reductions/sat_to_kov.hpp"
@@ -21,14 +23,20 @@ namespace sethkit::tools {
 CLI::App* setup_reduce(CLI::App& app, ReduceOptions& o) {
   CLI::App* sub = app.add_subcommand("reduce", "Write the instance a CNF reduces to at one level of the chain");
   sub->add_option("FILE", o.file, "CNF file (DIMACS)")->required();
-  sub->add_option("--to", o.to, "target level: kov, maxip (direct signed route) or attention (an attention directory, Lemma B.1)")
-      ->check(CLI::IsMember({"kov", "maxip", "attention"}))
+  sub->add_option("--to", o.to, "target level: kov, maxip (direct signed route), gap-maxip (protocol route, explicit) or attention (an attention directory, Lemma B.1)")
+      ->check(CLI::IsMember({"kov", "maxip", "gap-maxip", "attention"}))
       ->capture_default_str();
   sub->add_option("--k", o.k, "order k (number of parties)")->check(CLI::Range(2, 16))->capture_default_str();
   sub->add_option("-o,--output", o.output, "output file")->required();
   sub->add_flag("--binary", o.binary, "write the binary form (SETHKOV1 / SETHMIP1; float32 .npy for attention)");
   sub->add_option("--eps", o.eps, "attention: relative error of O a backend may make (sets beta)")
       ->check(CLI::Range(1e-15, 0.49))
+      ->capture_default_str();
+  sub->add_option("--code", o.code, "gap-maxip: the protocol's code, rs or hermitian")
+      ->check(CLI::IsMember({"rs", "hermitian"}))
+      ->capture_default_str();
+  sub->add_option("--soundness", o.soundness, "gap-maxip: target soundness (NO inner products <= this * n_C)")
+      ->check(CLI::Range(1e-6, 0.999999))
       ->capture_default_str();
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--quiet", o.quiet, "print nothing on success");
@@ -79,6 +87,8 @@ int run_reduce(const ReduceOptions& o) {
   double bytes = 0;
   if (o.to == "kov") {
     bytes = o.binary ? kov_binary_bytes(o.k, m, sizes) : kov_text_bytes(o.k, m, sizes);
+  } else if (o.to == "gap-maxip") {
+    bytes = 0;  // estimated below from the protocol plan, before building
   } else if (o.to == "attention") {
     double rows = 0;  // Q has the party-1 rows; each key side data + padding rows
     for (std::size_t p = 0; p < sizes.size(); ++p) rows += (p == 0 ? 1.0 : 2.0) * double(sizes[p]);
@@ -102,6 +112,35 @@ int run_reduce(const ReduceOptions& o) {
         },
         o.binary);
     summary = "kov k = " + std::to_string(kov.k) + ", d = " + std::to_string(kov.d);
+  } else if (o.to == "gap-maxip") {
+    const protocols::ProtocolPlan plan = protocols::choose_parameters(std::size_t(kov.d), kov.k, o.soundness, o.code);
+    check_size("Merlin's 2^" + std::to_string(plan.log2_merlin_messages) + " messages per party-1 vector",
+               double(kov.parties[0].size()) * std::exp2(plan.log2_merlin_messages) * double(plan.positions) * 4.0,
+               o.max_bytes, "the protocol route fits only tiny formulas; use --to maxip");
+    auto protocol = std::make_shared<protocols::MaDisjointness>(std::size_t(kov.d), kov.k, plan.blocks,
+                                                                protocols::build_code(plan));
+    const reductions::GapMaxIpReduction gap(kov, protocol, o.max_bytes);
+    const MaxIpInstance mip = gap.explicit_instance(o.max_bytes);
+    std::vector<std::string> c = comments;
+    c.push_back("protocol route (Theorem 4.5/4.7): " + plan.code + " code over GF(" + std::to_string(plan.field_size) +
+                "), T = " + std::to_string(plan.blocks) + ", r = " + std::to_string(plan.block_size) + ", n_C = " +
+                std::to_string(plan.positions) + ", " + std::to_string(gap.merlin_messages()) + " Merlin messages");
+    c.push_back("party-1 vector alpha * " + std::to_string(gap.merlin_messages()) +
+                " + mu is (kOV vector alpha, Merlin message mu); coordinates compressed to " +
+                std::to_string(mip.d));
+    bytes = double(mip.d) * double(mip.sizes()[0] + mip.sizes()[1]) * (o.binary ? 4.0 : 2.0);
+    check_size("writing the gap-maxip instance to " + o.output, bytes, o.max_bytes, "raise --max-bytes");
+    write_file_atomically(
+        o.output,
+        [&](std::ostream& out) {
+          if (o.binary) write_maxip_binary(out, mip);
+          else write_maxip_text(out, mip, c);
+        },
+        o.binary);
+    summary = "gap-maxip k = " + std::to_string(mip.k) + ", d = " + std::to_string(mip.d) + ", YES iff max = " +
+              std::to_string(mip.gap->threshold) + ", NO iff max <= " + std::to_string(mip.gap->no_bound) +
+              ", party sizes";
+    for (auto n : mip.sizes()) summary += " " + std::to_string(n);
   } else if (o.to == "attention") {
     const MaxIpInstance mip = reductions::kov_to_maxip(kov, o.max_bytes);
     reductions::AttentionEmbedding emb = reductions::maxip_to_attention(mip, o.eps, o.max_bytes);
@@ -135,8 +174,11 @@ int run_reduce(const ReduceOptions& o) {
               std::to_string(mip.gap->threshold);
   }
   if (!o.quiet) {
-    std::cout << "c wrote " << o.output << ": " << summary << ", n =";
-    for (auto n : kov.sizes()) std::cout << ' ' << n;
+    std::cout << "c wrote " << o.output << ": " << summary;
+    if (o.to != "gap-maxip") {
+      std::cout << ", n =";  // the kOV party sizes the instance was built from
+      for (auto n : kov.sizes()) std::cout << ' ' << n;
+    }
     std::cout << " (" << human_bytes(bytes) << ")\n";
   }
   return kExitOk;

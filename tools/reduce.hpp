@@ -15,7 +15,9 @@ struct ReduceOptions {
   int k = 3;
   std::string output;
   bool binary = false;
-  double eps = 1e-6;  // attention: backend relative error the embedding tolerates
+  double eps = 1e-6;
+  std::string code = "rs";
+  double soundness = 0.5;  // attention: backend relative error the embedding tolerates
   double max_bytes = double(1u << 30);
   bool quiet = false;
   bool lenient = false;
