@@ -13,6 +13,16 @@ add_library(sethkit_ntl INTERFACE)
 target_include_directories(sethkit_ntl SYSTEM INTERFACE ${NTL_INCLUDE_DIR})
 target_link_libraries(sethkit_ntl INTERFACE ${NTL_LIBRARY} ${GMP_LIBRARY} Threads::Threads)
 
+# MPFR and MPFI (interval arithmetic over MPFR) certify the polynomial
+# approximations of exp (attention/poly_approx); no CMake configs either.
+find_library(MPFR_LIBRARY mpfr REQUIRED)
+find_library(MPFI_LIBRARY mpfi REQUIRED)
+find_path(MPFR_INCLUDE_DIR mpfr.h REQUIRED)
+find_path(MPFI_INCLUDE_DIR mpfi.h REQUIRED)
+add_library(sethkit_mpfi INTERFACE)
+target_include_directories(sethkit_mpfi SYSTEM INTERFACE ${MPFI_INCLUDE_DIR} ${MPFR_INCLUDE_DIR})
+target_link_libraries(sethkit_mpfi INTERFACE ${MPFI_LIBRARY} ${MPFR_LIBRARY} ${GMP_LIBRARY})
+
 if(SETHKIT_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

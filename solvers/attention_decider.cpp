@@ -1,6 +1,10 @@
 #include "solvers/attention_decider.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "attention/poly_attention.hpp"
 
 #include "problems/errors.hpp"
 
@@ -31,20 +35,61 @@ AttentionInstance data_rows_only(const AttentionInstance& inst) {
 
 }  // namespace
 
-AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst, const attention::ExactOptions& options) {
+namespace {
+
+std::string poly_refusal(const attention::PolyReport& plan, const std::string& reason) {
+  char buf[2048];
+  std::snprintf(buf, sizeof buf,
+                "the polynomial method cannot decide this instance: its entry bound is B = %.4g (score radius "
+                "R = %.4g), which needs degree g %s %d and rank r = C(d+g, g) %s %.4g for a certified error. %s "
+                "The paper's lower bound (Theorem 1.3) predicts this: past B ~ (log n)^{1/k} no subcubic "
+                "algorithm exists under SETH. Use --backend exact.",
+                plan.entry_bound, plan.radius, plan.degree_estimated ? "~" : "=", plan.degree,
+                plan.degree_estimated ? "~" : "=", plan.rank, reason.c_str());
+  return buf;
+}
+
+}  // namespace
+
+AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst, const AttentionDecideOptions& options) {
   if (!inst.manifest || !inst.manifest->threshold || inst.manifest->row_map.size() != std::size_t(inst.k))
     throw InputError("", "the attention instance has no manifest with a threshold and a row map: "
                          "it was not produced by `sethkit reduce --to attention`, so rows cannot be decided");
   const auto start = std::chrono::steady_clock::now();
-  attention::ExactOptions opt = options;
-  opt.scale = inst.scale;
-  const attention::AttentionOutput full = attention::exact_attention(inst, opt);
-  const attention::AttentionOutput data = attention::exact_attention(data_rows_only(inst), opt);
   AttentionRowDecisions r;
   r.threshold = *inst.manifest->threshold;
-  r.backend = "exact";
-  for (std::size_t i = 0; i < full.rows; ++i) {
-    const double log_o = data.log_d[i] - full.log_d[i];
+  const AttentionInstance data_only = data_rows_only(inst);
+  std::vector<double> log_d_full, log_d_data;
+  if (options.backend == AttentionBackend::exact) {
+    attention::ExactOptions opt;
+    opt.scale = inst.scale;
+    log_d_full = attention::exact_attention(inst, opt).log_d;
+    log_d_data = attention::exact_attention(data_only, opt).log_d;
+    r.backend = "exact";
+  } else {
+    attention::PolyOptions opt;
+    opt.eps = options.eps;
+    opt.scale = inst.scale;
+    const attention::PolyReport plan = attention::plan_poly_attention(inst, opt);
+    if (!plan.runnable()) throw SizeLimitError(poly_refusal(plan, plan.refusal));
+    opt.polynomial = plan.polynomial;
+    const attention::PolyAttentionResult full = attention::poly_attention(inst, opt);
+    const attention::PolyAttentionResult data = attention::poly_attention(data_only, opt);
+    log_d_full = full.out.log_d;
+    log_d_data = data.out.log_d;
+    r.log_o_error = full.report.log_d_bound + data.report.log_d_bound;
+    r.backend = "poly";
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "poly degree %d, rank %.0f, R = %.4g, certified |log O error| <= %.3g",
+                  full.report.degree, full.report.rank, full.report.radius, r.log_o_error);
+    r.details = buf;
+  }
+  for (std::size_t i = 0; i < log_d_full.size(); ++i) {
+    const double log_o = log_d_data[i] - log_d_full[i];
+    if (!(std::abs(log_o - r.threshold) > r.log_o_error))
+      throw SizeLimitError("row " + std::to_string(i) + ": log O = " + std::to_string(log_o) + " +- " +
+                           std::to_string(r.log_o_error) + " straddles the threshold " + std::to_string(r.threshold) +
+                           "; the backend's certified error is too large to decide");
     r.log_o.push_back(log_o);
     r.yes.push_back(log_o >= r.threshold);
   }

@@ -21,16 +21,29 @@
 
 namespace sethkit::solvers {
 
+enum class AttentionBackend { exact, poly };
+
+struct AttentionDecideOptions {
+  AttentionBackend backend = AttentionBackend::exact;
+  double eps = 1e-6;  // poly: target certified relative error of P ~ exp
+};
+
 struct AttentionRowDecisions {
   std::vector<double> log_o;  // per query row
   std::vector<bool> yes;      // log_o >= threshold
   double threshold = 0;
   double seconds = 0;
   std::string backend;
+  double log_o_error = 0;  // certified |log O~_i - log O_i| (0 for exact)
+  std::string details;     // poly: degree, rank, R
 };
 
 // Requires inst.manifest with threshold and row_map (InputError otherwise).
+// poly: a row is decided only when log O~_i +- the certified error lies on
+// one side of the threshold; otherwise, and whenever the polynomial method
+// cannot certify its error at the instance's entry bound, SizeLimitError
+// with the B of the instance, the degree and rank it would need.
 AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst,
-                                            const attention::ExactOptions& options = {});
+                                            const AttentionDecideOptions& options = {});
 
 }  // namespace sethkit::solvers

@@ -170,7 +170,11 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
       std::snprintf(notes, sizeof notes, "beta = %.6g, B = %.6g (paper's C_b (log n)^{1/k} = %.6g), threshold log O >= %.6g",
                     emb.beta, emb.entry_bound, emb.paper_entry_bound, emb.log_threshold);
       d.notes = notes;
-      const AttentionRowDecisions rows = decide_attention_rows(emb.instance);
+      AttentionDecideOptions backend;
+      backend.backend = options.attention_poly ? AttentionBackend::poly : AttentionBackend::exact;
+      backend.eps = options.attention_eps;
+      const AttentionRowDecisions rows = decide_attention_rows(emb.instance, backend);
+      if (!rows.details.empty()) d.notes += "; " + rows.details;
       d.solver = "attention " + rows.backend;
       std::size_t yes_row = rows.yes.size();
       for (std::size_t i = 0; i < rows.yes.size() && yes_row == rows.yes.size(); ++i)

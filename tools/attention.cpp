@@ -1,10 +1,12 @@
 #include "tools/attention.hpp"
 
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "attention/exact_attention.hpp"
+#include "attention/poly_attention.hpp"
 #include "problems/attention_instance.hpp"
 #include "problems/errors.hpp"
 #include "problems/npy.hpp"
@@ -32,7 +34,9 @@ attention::CausalWindow parse_window(const std::string& text) {
 CLI::App* setup_attention(CLI::App& app, AttentionOptions& o) {
   CLI::App* sub = app.add_subcommand("attention", "Run a tensor-attention backend on an attention directory");
   sub->add_option("DIR", o.dir, "attention directory (Q.npy, K1.npy.., V1.npy.., manifest.json)")->required();
-  sub->add_option("--backend", o.backend, "exact")->check(CLI::IsMember({"exact"}))->capture_default_str();
+  sub->add_option("--backend", o.backend, "exact (streaming, cubic) or poly (Algorithm 1, certified error)")
+      ->check(CLI::IsMember({"exact", "poly"}))
+      ->capture_default_str();
   sub->add_option("--eps", o.eps, "target error of an approximate backend")->check(CLI::PositiveNumber);
   sub->add_option("--scale", o.scale, "score scale (default: the manifest's, else 1/d)");
   sub->add_option("--window", o.window, "causal windows W1,W2 (k = 3; FBGEMM 2-simplicial convention)")
@@ -60,7 +64,26 @@ int run_attention(const AttentionOptions& o) {
   if (!o.window.empty()) options.window = parse_window(o.window);
   options.precision = o.precision == "float" ? attention::Precision::float32 : attention::Precision::float64;
   options.threads = o.threads;
-  const attention::AttentionOutput out = attention::exact_attention(inst, options);
+  attention::AttentionOutput out;
+  std::optional<attention::PolyReport> report;
+  if (o.backend == "poly") {
+    if (options.window)
+      throw InputError("", "--window is not supported by the poly backend (causal windows break the low-rank "
+                           "factorization of Lemma C.3); use --backend exact");
+    attention::PolyOptions poly;
+    poly.eps = o.eps;
+    poly.scale = o.scale;
+    poly.precision = options.precision;
+    poly.threads = o.threads;
+    const attention::PolyReport plan = attention::plan_poly_attention(inst, poly);
+    if (!plan.runnable()) throw SizeLimitError(plan.refusal);
+    poly.polynomial = plan.polynomial;  // certified once
+    attention::PolyAttentionResult res = attention::poly_attention(inst, poly);
+    out = std::move(res.out);
+    report = std::move(res.report);
+  } else {
+    out = attention::exact_attention(inst, options);
+  }
 
   NpyWriteOptions npy;
   npy.dtype = o.precision == "float" ? NpyDtype::float32 : NpyDtype::float64;
@@ -78,6 +101,19 @@ int run_attention(const AttentionOptions& o) {
     j["precision"] = o.precision;
     if (options.window) j["window"] = {options.window->w1, options.window->w2};
     j["seconds"] = out.seconds;
+    if (report) {
+      j["degree"] = report->degree;
+      j["rank"] = report->rank;
+      j["error_bound"] = report->error_bound;
+      j["radius"] = report->radius;
+      j["entry_bound"] = report->entry_bound;
+      j["exp_rel_error"] = report->exp_rel_error;
+      j["eps"] = o.eps;
+      j["eps_met"] = report->eps_met;
+      j["log_d_bound"] = report->log_d_bound;
+      j["bad_rows"] = report->bad_rows;
+      j["method"] = report->method == attention::ExpApproxMethod::chebyshev ? "chebyshev" : "taylor";
+    }
     j["output"] = o.output;
     if (!o.logd.empty()) j["logd"] = o.logd;
     std::cout << j.dump(2) << '\n';

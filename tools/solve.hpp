@@ -17,6 +17,7 @@ struct SolveOptions {
   std::string kov_algorithm = "auto";
   bool no_prune = false;
   std::string code = "rs";
+  std::string backend = "exact";
   double soundness = 0.5;
   double max_bytes = double(1u << 30);
   bool json = false;
