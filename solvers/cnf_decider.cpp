@@ -1,6 +1,8 @@
 #include "solvers/cnf_decider.hpp"
 
 #include <chrono>
+#include <memory>
+#include <utility>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -29,6 +31,34 @@ std::string join_sizes(const std::vector<std::size_t>& sizes) {
   std::string s;
   for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? "," : "") + std::to_string(sizes[i]);
   return s;
+}
+
+// The protocol route's instance for a kOV instance: parameters chosen for
+// the target soundness, refused (with sizes) before a code is built or
+// Merlin's messages are enumerated, and refused when brute force would pass
+// kMaxGapMaxIpWork.
+std::pair<protocols::ProtocolPlan, std::unique_ptr<reductions::GapMaxIpReduction>> build_gap_reduction(
+    const KOvInstance& kov, const DecideOptions& options) {
+  const protocols::ProtocolPlan plan =
+      protocols::choose_parameters(std::size_t(kov.d), kov.k, options.target_soundness, options.code);
+  const double first = double(kov.parties[0].size());
+  check_size("the Gap-MaxIP instance: " + std::to_string(kov.parties[0].size()) + " x 2^" +
+                 std::to_string(plan.log2_merlin_messages) + " party-1 vectors (Merlin messages of " + plan.code +
+                 " over GF(" + std::to_string(plan.field_size) + "), T = " + std::to_string(plan.blocks) +
+                 ", r = " + std::to_string(plan.block_size) + ")",
+             first * std::exp2(plan.log2_merlin_messages) * double(plan.positions) * 4.0, options.max_bytes,
+             "the protocol route fits only tiny formulas; use --via maxip for the direct route");
+  double tuples = first * std::exp2(plan.log2_merlin_messages);
+  for (int p = 1; p < kov.k; ++p) tuples *= double(kov.parties[std::size_t(p)].size());
+  const double work = tuples * double(plan.positions * plan.blocks) * kov.k;
+  if (work > kMaxGapMaxIpWork)
+    throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + std::to_string(tuples) +
+                         " tuples, about " + std::to_string(work) + " field operations (limit " +
+                         std::to_string(kMaxGapMaxIpWork) +
+                         "); the protocol route fits only tiny formulas: use --via maxip for the direct route");
+  auto protocol = std::make_shared<protocols::MaDisjointness>(std::size_t(kov.d), kov.k, plan.blocks,
+                                                              protocols::build_code(plan));
+  return {plan, std::make_unique<reductions::GapMaxIpReduction>(kov, protocol, options.max_bytes)};
 }
 
 }  // namespace
@@ -109,28 +139,9 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
     case Level::gap_maxip: {
       const auto split = reductions::split_variables(cnf.num_vars, options.k);
       const KOvInstance kov = reductions::sat_to_kov(cnf, options.k, options.max_bytes);
-      const protocols::ProtocolPlan plan =
-          protocols::choose_parameters(std::size_t(kov.d), kov.k, options.target_soundness, options.code);
-      // Refuse before building a code or enumerating Merlin's messages.
-      double first = double(kov.parties[0].size());
-      check_size("the Gap-MaxIP instance: " + std::to_string(kov.parties[0].size()) + " x 2^" +
-                     std::to_string(plan.log2_merlin_messages) + " party-1 vectors (Merlin messages of " +
-                     plan.code + " over GF(" + std::to_string(plan.field_size) + "), T = " +
-                     std::to_string(plan.blocks) + ", r = " + std::to_string(plan.block_size) + ")",
-                 first * std::exp2(plan.log2_merlin_messages) * double(plan.positions) * 4.0, options.max_bytes,
-                 "the protocol route fits only tiny formulas; use --via maxip for the direct route");
-      // Brute force visits every tuple at n_C T k field operations each.
-      double tuples = first * std::exp2(plan.log2_merlin_messages);
-      for (int p = 1; p < kov.k; ++p) tuples *= double(kov.parties[std::size_t(p)].size());
-      const double work = tuples * double(plan.positions * plan.blocks) * kov.k;
-      if (work > kMaxGapMaxIpWork)
-        throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + std::to_string(tuples) +
-                             " tuples, about " + std::to_string(work) + " field operations (limit " +
-                             std::to_string(kMaxGapMaxIpWork) +
-                             "); the protocol route fits only tiny formulas: use --via maxip for the direct route");
-      auto protocol = std::make_shared<protocols::MaDisjointness>(std::size_t(kov.d), kov.k, plan.blocks,
-                                                                  protocols::build_code(plan));
-      const reductions::GapMaxIpReduction gap(kov, protocol, options.max_bytes);
+      const auto built = build_gap_reduction(kov, options);
+      const protocols::ProtocolPlan& plan = built.first;
+      const reductions::GapMaxIpReduction& gap = *built.second;
       d.instance_summary = "k = " + std::to_string(gap.k()) + ", n = " + join_sizes(gap.sizes()) +
                            ", implicit dimension n_C |F|^{T(k-1)} = " + std::to_string(plan.positions) + " * " +
                            std::to_string(plan.field_size) + "^" + std::to_string(plan.blocks * (kov.k - 1)) +
@@ -160,12 +171,20 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
     case Level::attention: {
       const auto split = reductions::split_variables(cnf.num_vars, options.k);
       const KOvInstance kov = reductions::sat_to_kov(cnf, options.k, options.max_bytes);
-      const MaxIpInstance mip = reductions::kov_to_maxip(kov, options.max_bytes);
+      // The MaxIP instance of the chosen route; its party-1 vectors are the query rows.
+      std::unique_ptr<reductions::GapMaxIpReduction> gap;
+      MaxIpInstance mip;
+      if (options.attention_protocol_route) {
+        gap = build_gap_reduction(kov, options).second;
+        mip = gap->explicit_instance(options.max_bytes);
+      } else {
+        mip = reductions::kov_to_maxip(kov, options.max_bytes);
+      }
       const reductions::AttentionEmbedding emb =
           reductions::maxip_to_attention(mip, options.attention_eps, options.max_bytes);
-      const auto lengths = emb.instance.lengths();
-      d.instance_summary = "k = " + std::to_string(emb.instance.k) + ", n = " + join_sizes(lengths) +
-                           ", d = " + std::to_string(emb.instance.d()) + " (direct route)";
+      d.instance_summary = "k = " + std::to_string(emb.instance.k) + ", n = " + join_sizes(emb.instance.lengths()) +
+                           ", d = " + std::to_string(emb.instance.d()) +
+                           (gap ? " (protocol route, explicit Gap-MaxIP)" : " (direct route)");
       char notes[256];
       std::snprintf(notes, sizeof notes, "beta = %.6g, B = %.6g (paper's C_b (log n)^{1/k} = %.6g), threshold log O >= %.6g",
                     emb.beta, emb.entry_bound, emb.paper_entry_bound, emb.log_threshold);
@@ -188,7 +207,7 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
           throw std::logic_error("internal error: attention row " + std::to_string(yes_row) +
                                  " is YES but its best MaxIP tuple is " + std::to_string(r.best));
         d.level_witness = r.argmax;
-        d.assignment = reductions::kov_witness_to_assignment(split, r.argmax);
+        d.assignment = reductions::kov_witness_to_assignment(split, gap ? gap->kov_tuple(r.argmax) : r.argmax);
       }
       break;
     }

@@ -38,6 +38,7 @@ struct DecideOptions {
   bool kov_prune = true;  // drop dominated vectors before the search
   double attention_eps = 1e-6;  // backend relative error the embedding tolerates
   bool attention_poly = false;   // decide attention rows with the polynomial method
+  bool attention_protocol_route = false;  // attention over the explicit Gap-MaxIP (else the direct route)
   std::string code = "rs";       // gap_maxip: rs or hermitian
   double target_soundness = 0.5;  // gap_maxip: NO inner products <= this * n_C
 };

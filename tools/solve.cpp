@@ -32,6 +32,9 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   sub->add_option("--backend", o.backend, "attention: exact or poly (the polynomial method; refuses past its reach)")
       ->check(CLI::IsMember({"exact", "poly"}))
       ->capture_default_str();
+  sub->add_option("--route", o.route, "attention: the MaxIP it embeds, direct (signed) or protocol (Gap-MaxIP)")
+      ->check(CLI::IsMember({"direct", "protocol"}))
+      ->capture_default_str();
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print one JSON object instead of s/v lines");
   sub->add_flag("--quiet", o.quiet, "no 'c' comment lines");
@@ -49,6 +52,7 @@ int run_solve(const SolveOptions& o) {
   options.kov_prune = !o.no_prune;
   options.code = o.code;
   options.attention_poly = o.backend == "poly";
+  options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
   const solvers::Decision d = solvers::decide_cnf(cnf, options);
   const int exit_code = d.satisfiable ? kExitSatisfiable : kExitUnsatisfiable;

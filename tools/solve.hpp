@@ -18,6 +18,7 @@ struct SolveOptions {
   bool no_prune = false;
   std::string code = "rs";
   std::string backend = "exact";
+  std::string route = "direct";
   double soundness = 0.5;
   double max_bytes = double(1u << 30);
   bool json = false;

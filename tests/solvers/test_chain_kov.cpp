@@ -81,7 +81,7 @@ TEST(ChainKov, BundledExamples) {
 // Reed-Solomon and, where the parameters allow, the Hermitian code.
 TEST(ChainGapMaxIp, RandomCnfsAgreeWithCadical) {
   std::mt19937_64 rng(34);
-  int decided = 0, hermitian = 0, sat = 0;
+  int decided = 0, hermitian = 0, sat = 0, through_attention = 0;
   for (int trial = 0; trial < 80; ++trial) {
     const int n = 1 + int(rng() % 6);
     const Cnf f = test_support::random_cnf(rng, n, 1 + int(rng() % 5), 1, 3);
@@ -101,6 +101,15 @@ TEST(ChainGapMaxIp, RandomCnfsAgreeWithCadical) {
         ++decided;
         hermitian += std::string(code) == "hermitian";
         sat += truth;
+        // The same instance through attention: Lemma B.1 on the explicit Gap-MaxIP.
+        options.via = Level::attention;
+        options.attention_protocol_route = true;
+        const Decision a = decide_cnf(f, options);
+        ASSERT_EQ(a.satisfiable, truth) << "trial " << trial << " " << code << " via attention";
+        if (a.satisfiable) {
+          ASSERT_TRUE(f.satisfied_by(a.assignment));
+        }
+        ++through_attention;
       } catch (const sethkit::SizeLimitError&) {
         // refused with its size: the protocol route is for tiny formulas
       } catch (const sethkit::InputError&) {
@@ -110,6 +119,7 @@ TEST(ChainGapMaxIp, RandomCnfsAgreeWithCadical) {
   }
   EXPECT_GT(decided, 60);
   EXPECT_GT(hermitian, 5);
+  EXPECT_GT(through_attention, 40);
   EXPECT_GT(sat, 10);
   EXPECT_LT(sat, decided - 10);
 }
