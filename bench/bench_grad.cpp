@@ -7,6 +7,11 @@
 // "backward_over_forward" is a ratio taken in one run (DESIGN.md
 // "Standards"). BM_Forward times exact_attention alone for comparison;
 // BM_PaperGradient adds the paper's dX (two more GEMMs per tile).
+// BM_PolyGradient: the fast gradient by the polynomial method
+// (attention/poly_gradient.hpp, eps = 1e-6, polynomial certified once outside
+// the timing) on the same instances, with its proven error bound as a
+// counter: compare its time with BM_Gradient's as n grows (log-log slopes:
+// ~1 against ~3).
 //
 //   build/bench/bench_grad --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
@@ -15,6 +20,7 @@
 
 #include "attention/exact_attention.hpp"
 #include "attention/gradient.hpp"
+#include "attention/poly_gradient.hpp"
 
 using namespace sethkit;
 using namespace sethkit::attention;
@@ -75,6 +81,27 @@ void BM_Gradient(benchmark::State& state) {
   state.counters["backward_over_forward"] = backward / forward;
 }
 
+void BM_PolyGradient(benchmark::State& state) {
+  const auto n = std::size_t(state.range(0));
+  const AttentionInstance inst = instance(n, 1);
+  std::mt19937_64 rng(2);
+  const DenseMatrix e = uniform(rng, n, kD, 1.0);
+  PolyOptions opt;
+  opt.eps = 1e-6;
+  const PolyReport plan = plan_poly_attention(inst, opt);
+  opt.polynomial = plan.polynomial;
+  double bound = 0;
+  for (auto _ : state) {
+    PolyAttentionGradient g = poly_attention_gradient(inst, e, opt);
+    benchmark::DoNotOptimize(g.gradient.d_q.data.data());
+    bound = g.error_bound;
+  }
+  set_common(state, n);
+  state.counters["degree"] = double(plan.degree);
+  state.counters["rank"] = plan.rank;
+  state.counters["error_bound"] = bound;
+}
+
 void BM_PaperGradient(benchmark::State& state) {
   const auto n = std::size_t(state.range(0));
   std::mt19937_64 rng(3);
@@ -99,6 +126,7 @@ void BM_PaperGradient(benchmark::State& state) {
 
 BENCHMARK(BM_Forward)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Gradient)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_PolyGradient)->RangeMultiplier(2)->Range(64, 4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_PaperGradient)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -26,7 +26,8 @@ struct GradOptions {
   std::string dir;     // attention directory (positional)
   std::string paper;   // --paper DIR
   std::string target;  // --target E.npy (attention directory form)
-  std::string backend = "exact";
+  std::string backend = "exact";  // exact | poly (attention form only)
+  double eps = 1e-6;              // --eps: poly's target relative error of P ~ exp
   std::string output;  // -o OUTDIR
   int threads = 0;
   double max_bytes = double(int64_t(1) << 30);  // inputs, and the working memory of the gradient

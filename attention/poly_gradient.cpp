@@ -1,0 +1,358 @@
+// The fast gradient by the polynomial method; see poly_gradient.hpp for the
+// formulas and the proof of the bound.
+#include "attention/poly_gradient.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "problems/errors.hpp"
+
+namespace sethkit::attention {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kUnit = 0x1p-53;
+constexpr std::size_t kMaxChunks = 64;
+constexpr double kChunkBudget = double(std::size_t(256) << 20);  // bytes of chunk accumulators
+
+std::vector<double> column_abs_max(const DenseMatrix& m) {
+  std::vector<double> out(m.cols, 0.0);
+  for (std::size_t i = 0; i < m.rows; ++i)
+    for (std::size_t c = 0; c < m.cols; ++c) out[c] = std::max(out[c], std::abs(m(i, c)));
+  return out;
+}
+
+std::vector<double> normalizers(const DenseMatrix& m) {
+  std::vector<double> b = column_abs_max(m);
+  for (double& x : b)
+    if (x == 0) x = 1;  // a zero column: its features are 0 whatever the normalizer is
+  return b;
+}
+
+// The multi-indices (poly_exponents' order), flattened r x d.
+struct Features {
+  std::size_t r = 0, d = 0;
+  int g = 0;
+  std::vector<int> exps;
+
+  // u[a] = (w ? w[a] : 1) prod_c (row[c] / beta[c])^{a_c}; xpow: d (g+1) scratch.
+  void eval(const double* row, const std::vector<double>& beta, const double* w, double* u,
+            std::vector<double>& xpow) const {
+    const std::size_t g1 = std::size_t(g) + 1;
+    for (std::size_t c = 0; c < d; ++c) {
+      const double x = row[c] / beta[c];
+      double* xp = xpow.data() + c * g1;
+      xp[0] = 1;
+      for (std::size_t e = 1; e < g1; ++e) xp[e] = xp[e - 1] * x;
+    }
+    for (std::size_t a = 0; a < r; ++a) {
+      double v = w ? w[a] : 1.0;
+      const int* ea = exps.data() + a * d;
+      for (std::size_t c = 0; c < d; ++c) v *= xpow[c * g1 + std::size_t(ea[c])];
+      u[a] = v;
+    }
+  }
+};
+
+// Rows [0, n) in a fixed number of chunks (a function of n and the
+// accumulator size only), each summing its rows in order into a private
+// accumulator of `size` doubles; the accumulators are added in chunk order.
+// fn(row, acc, u, xpow) with u (r) and xpow scratch per chunk.
+template <class Fn>
+std::vector<double> chunked_sum(std::size_t n, std::size_t size, const Features& f, int threads, Fn fn) {
+  std::size_t chunks = std::max<std::size_t>(1, std::min(kMaxChunks, n));
+  while (chunks > 1 && double(chunks) * 8.0 * double(size) > kChunkBudget) chunks /= 2;
+  std::vector<std::vector<double>> acc(chunks);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  for (std::size_t ch = 0; ch < chunks; ++ch) {
+    acc[ch].assign(size, 0.0);
+    std::vector<double> u(f.r), xpow(f.d * (std::size_t(f.g) + 1));
+    const std::size_t lo = ch * n / chunks, hi = (ch + 1) * n / chunks;
+    for (std::size_t i = lo; i < hi; ++i) fn(i, acc[ch].data(), u.data(), xpow);
+  }
+  std::vector<double> out(size, 0.0);
+  for (const auto& a : acc)
+    for (std::size_t t = 0; t < size; ++t) out[t] += a[t];
+  return out;
+}
+
+// Per key side: F (r x d_v x d), F' (r x d), E (r x d_v), at these offsets.
+struct SideSums {
+  std::vector<double> f, f1, e;
+};
+
+double round_up(double x) { return x * (1 + 1e-9); }
+
+}  // namespace
+
+double poly_attention_gradient_bytes(const AttentionInstance& inst, double rank) {
+  const double d = double(inst.d()), dv = double(inst.d_v());
+  const double per = rank * (dv * d + d + dv) * 8.0;
+  double rows = double(inst.n_q()) * (d + 2 * dv + 2);
+  for (const DenseMatrix& k : inst.keys) rows += double(k.rows) * (d + dv);
+  return per * (double(inst.keys.size()) + 4) + std::min(double(kMaxChunks) * per, kChunkBudget) +
+         8.0 * rows;
+}
+
+PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, const DenseMatrix& target,
+                                              const PolyOptions& options) {
+  inst.validate();
+  const std::size_t nq = inst.n_q(), d = inst.d(), dv = inst.d_v(), sides = inst.keys.size();
+  if (target.rows != nq || target.cols != dv)
+    throw InputError("target", "has shape (" + std::to_string(target.rows) + ", " + std::to_string(target.cols) +
+                                   ") but O is n_q x d_v = (" + std::to_string(nq) + ", " + std::to_string(dv) + ")");
+  for (double x : target.data)
+    if (!std::isfinite(x)) throw InputError("target", "has a non-finite entry");
+
+  PolyAttentionGradient res;
+  AttentionGradient& gr = res.gradient;
+  const auto t0 = std::chrono::steady_clock::now();
+  PolyOptions fopt = options;
+  fopt.precision = Precision::float64;
+  PolyAttentionResult fwd = poly_attention(inst, fopt);
+  res.report = fwd.report;
+  const auto t1 = std::chrono::steady_clock::now();
+  gr.forward_seconds = std::chrono::duration<double>(t1 - t0).count();
+  const int threads = options.threads == 0 ? omp_get_max_threads() : options.threads;
+  const double scale = options.scale ? *options.scale : inst.scale;
+  const ExpPolynomial& poly = *res.report.polynomial;
+
+  gr.o = DenseMatrix(nq, dv);
+  gr.o.data = fwd.out.o;
+  gr.log_d = fwd.out.log_d;
+
+  // Features and weights (as poly_attention: column-normalized, w on the query side).
+  Features f;
+  f.d = d;
+  f.g = poly.degree;
+  {
+    const std::vector<std::vector<int>> ex = poly_exponents(d, poly.degree);
+    f.r = ex.size();
+    f.exps.reserve(f.r * d);
+    for (const auto& e : ex) f.exps.insert(f.exps.end(), e.begin(), e.end());
+  }
+  const std::size_t r = f.r, vd = dv * d;
+  const std::vector<double> beta_q = normalizers(inst.q);
+  std::vector<std::vector<double>> beta_k;
+  std::vector<double> gamma = column_abs_max(inst.q);
+  std::vector<double> qmax = gamma;
+  std::vector<std::vector<double>> kmax, vmax;
+  for (std::size_t p = 0; p < sides; ++p) {
+    beta_k.push_back(normalizers(inst.keys[p]));
+    kmax.push_back(column_abs_max(inst.keys[p]));
+    vmax.push_back(column_abs_max(inst.values[p]));
+    for (std::size_t c = 0; c < d; ++c) gamma[c] *= kmax[p][c];
+  }
+  for (double& x : gamma) x *= scale;
+  std::vector<double> w(r);
+  for (std::size_t a = 0; a < r; ++a) {
+    const int* ea = f.exps.data() + a * d;
+    int m = 0;
+    double v = 1;
+    for (std::size_t c = 0; c < d; ++c) {
+      for (int e = 1; e <= ea[c]; ++e) v *= gamma[c] / double(e);
+      m += ea[c];
+    }
+    for (int e = 2; e <= m; ++e) v *= double(e);
+    w[a] = poly.coeffs[std::size_t(m)] * v;
+  }
+
+  // dO, delta, loss.
+  DenseMatrix dout(nq, dv);
+  std::vector<double> delta(nq, 0.0), inv_d(nq);
+  gr.loss = 0;
+  for (std::size_t i = 0; i < nq; ++i) {
+    for (std::size_t c = 0; c < dv; ++c) {
+      dout(i, c) = gr.o(i, c) - target(i, c);
+      delta[i] += dout(i, c) * gr.o(i, c);
+      gr.loss += 0.5 * dout(i, c) * dout(i, c);
+    }
+    inv_d[i] = std::exp(-gr.log_d[i]);
+  }
+
+  // Key passes: F_p, F'_p, E_p.
+  std::vector<SideSums> side(sides);
+  for (std::size_t p = 0; p < sides; ++p) {
+    const DenseMatrix& key = inst.keys[p];
+    const DenseMatrix& val = inst.values[p];
+    const std::size_t o1 = r * vd, o2 = o1 + r * d;
+    std::vector<double> all = chunked_sum(
+        key.rows, o2 + r * dv, f, threads,
+        [&](std::size_t j, double* acc, double* u, std::vector<double>& xpow) {
+          f.eval(key.row(j), beta_k[p], nullptr, u, xpow);
+          const double* kr = key.row(j);
+          const double* vr = val.row(j);
+          for (std::size_t a = 0; a < r; ++a) {
+            const double ua = u[a];
+            double* fa = acc + a * vd;
+            for (std::size_t v = 0; v < dv; ++v) {
+              const double t = ua * vr[v];
+              for (std::size_t c = 0; c < d; ++c) fa[v * d + c] += t * kr[c];
+              acc[o2 + a * dv + v] += t;
+            }
+            for (std::size_t c = 0; c < d; ++c) acc[o1 + a * d + c] += ua * kr[c];
+          }
+        });
+    side[p].f.assign(all.begin(), all.begin() + std::ptrdiff_t(o1));
+    side[p].f1.assign(all.begin() + std::ptrdiff_t(o1), all.begin() + std::ptrdiff_t(o2));
+    side[p].e.assign(all.begin() + std::ptrdiff_t(o2), all.end());
+  }
+  // Products over all sides, and over all sides but one.
+  auto product = [&](std::vector<double> SideSums::*m, std::size_t skip) {
+    std::vector<double> out((side[0].*m).size(), 1.0);
+    for (std::size_t p = 0; p < sides; ++p)
+      if (p != skip)
+        for (std::size_t t = 0; t < out.size(); ++t) out[t] *= (side[p].*m)[t];
+    return out;
+  };
+  const std::vector<double> pf = product(&SideSums::f, sides), pf1 = product(&SideSums::f1, sides);
+
+  // Query pass: dQ rows, and H, H', J.
+  gr.d_q = DenseMatrix(nq, d);
+  const std::size_t h1 = r * vd, hj = h1 + r * d;
+  const std::vector<double> hsum = chunked_sum(
+      nq, hj + r * dv, f, threads, [&](std::size_t i, double* acc, double* u, std::vector<double>& xpow) {
+        f.eval(inst.q.row(i), beta_q, w.data(), u, xpow);
+        const double* qr = inst.q.row(i);
+        const double* dor = dout.row(i);
+        double* dq = gr.d_q.row(i);
+        const double di = delta[i], inv = inv_d[i];
+        for (std::size_t a = 0; a < r; ++a) {
+          const double ua = u[a], uo = ua * inv;
+          const double* fa = pf.data() + a * vd;
+          double* ha = acc + a * vd;
+          for (std::size_t c = 0; c < d; ++c) {
+            double s = 0;
+            for (std::size_t v = 0; v < dv; ++v) s += dor[v] * fa[v * d + c];
+            dq[c] += ua * (s - di * pf1[a * d + c]);
+            acc[h1 + a * d + c] += uo * di * qr[c];
+          }
+          for (std::size_t v = 0; v < dv; ++v) {
+            const double t = uo * dor[v];
+            for (std::size_t c = 0; c < d; ++c) ha[v * d + c] += t * qr[c];
+            acc[hj + a * dv + v] += t;
+          }
+        }
+        for (std::size_t c = 0; c < d; ++c) dq[c] *= scale * inv;
+      });
+
+  // Key sides: dK_p, dV_p.
+  gr.d_keys.resize(sides);
+  gr.d_values.resize(sides);
+  for (std::size_t p = 0; p < sides; ++p) {
+    const DenseMatrix& key = inst.keys[p];
+    const DenseMatrix& val = inst.values[p];
+    std::vector<double> hx = product(&SideSums::f, p), h1x = product(&SideSums::f1, p),
+                        jx = product(&SideSums::e, p);
+    for (std::size_t t = 0; t < hx.size(); ++t) hx[t] *= hsum[t];
+    for (std::size_t t = 0; t < h1x.size(); ++t) h1x[t] *= hsum[h1 + t];
+    for (std::size_t t = 0; t < jx.size(); ++t) jx[t] *= hsum[hj + t];
+    DenseMatrix& dk = gr.d_keys[p] = DenseMatrix(key.rows, d);
+    DenseMatrix& dvm = gr.d_values[p] = DenseMatrix(key.rows, dv);
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<double> u(r), xpow(d * (std::size_t(f.g) + 1));
+#pragma omp for schedule(static)
+      for (std::size_t j = 0; j < key.rows; ++j) {
+        f.eval(key.row(j), beta_k[p], nullptr, u.data(), xpow);
+        const double* vr = val.row(j);
+        double* dkr = dk.row(j);
+        double* dvr = dvm.row(j);
+        for (std::size_t a = 0; a < r; ++a) {
+          const double ua = u[a];
+          const double* ha = hx.data() + a * vd;
+          for (std::size_t c = 0; c < d; ++c) {
+            double s = 0;
+            for (std::size_t v = 0; v < dv; ++v) s += vr[v] * ha[v * d + c];
+            dkr[c] += ua * (s - h1x[a * d + c]);
+          }
+          for (std::size_t v = 0; v < dv; ++v) dvr[v] += ua * jx[a * dv + v];
+        }
+        for (std::size_t c = 0; c < d; ++c) dkr[c] *= scale;
+      }
+    }
+  }
+  gr.backward_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+
+  // ---- the bound (poly_gradient.hpp) ----------------------------------------
+  const PolyReport& rep = res.report;
+  res.d_key_bounds.assign(sides, kInf);
+  res.d_value_bounds.assign(sides, kInf);
+  if (rep.bad_rows > 0 || !std::isfinite(rep.error_bound) || !(rep.exp_rel_error < 1)) {
+    res.loss_bound = res.d_q_bound = res.error_bound = kInf;
+    return res;
+  }
+  const double eps = rep.exp_rel_error, beta = rep.error_bound, lambda = rep.log_d_bound;
+  const double vm = rep.value_max, dvd = double(dv);
+  const double eta = (1 + eps) * std::expm1(lambda) + eps;  // (1 + eps) e^lambda - 1
+  double lsum = 0;
+  std::size_t total_n = nq;
+  double tuples = 1;
+  for (const DenseMatrix& k : inst.keys) {
+    total_n += k.rows;
+    tuples *= double(k.rows);
+  }
+  const double L = 2.0 * f.g + double(d) + 8 + double(inst.k) + double(total_n) + double(r) + dvd +
+                   2.0 * double(kMaxChunks);
+  const double gamma_l = L * kUnit / (1 - L * kUnit);
+  const double pabs = poly.abs_sum;
+  double e_sum = 0, e_max = 0, rho_sum = 0, rho_max = 0;
+  std::vector<double> v_col_sum(dv, 0.0);  // sum_i (eta |dO_ic'| + beta)
+  double dinf_sum = 0;                     // sum_i ||dO_i||_inf / D_i
+  for (std::size_t i = 0; i < nq; ++i) {
+    double n1 = 0, ninf = 0;
+    for (std::size_t v = 0; v < dv; ++v) {
+      const double a = std::abs(dout(i, v));
+      n1 += a;
+      ninf = std::max(ninf, a);
+      lsum += beta * (a + 0.5 * beta);
+      v_col_sum[v] += eta * a + beta;
+    }
+    const double e = eta * n1 * (2 * vm + beta) + dvd * beta * (2 * vm + beta) + (n1 + dvd * beta) * beta;
+    e_sum += e;
+    e_max = std::max(e_max, e);
+    const double rho = gamma_l * std::abs(scale) * pabs * tuples * (n1 * vm + std::abs(delta[i])) * inv_d[i];
+    rho_sum += rho;
+    rho_max = std::max(rho_max, rho);
+    dinf_sum += ninf * inv_d[i];
+  }
+  res.loss_bound = round_up(lsum + gamma_l * gr.loss);
+  double kprod_max = 0;
+  for (std::size_t c = 0; c < d; ++c) {
+    double kc = 1;
+    for (std::size_t p = 0; p < sides; ++p) kc *= kmax[p][c];
+    kprod_max = std::max(kprod_max, kc);
+  }
+  res.d_q_bound = round_up(kprod_max * (std::abs(scale) * e_max + rho_max));
+  res.error_bound = res.d_q_bound;
+  for (std::size_t p = 0; p < sides; ++p) {
+    const double np = double(inst.keys[p].rows);
+    double qk = 0;
+    for (std::size_t c = 0; c < d; ++c) {
+      double x = qmax[c];
+      for (std::size_t p2 = 0; p2 < sides; ++p2)
+        if (p2 != p) x *= kmax[p2][c];
+      qk = std::max(qk, x);
+    }
+    res.d_key_bounds[p] = round_up(qk * (std::abs(scale) * e_sum + rho_sum / np));
+    double vb = 0, vmo = 0;
+    for (std::size_t v = 0; v < dv; ++v) {
+      double x = 1;
+      for (std::size_t p2 = 0; p2 < sides; ++p2)
+        if (p2 != p) x *= vmax[p2][v];
+      vb = std::max(vb, x * v_col_sum[v]);
+      vmo = std::max(vmo, x);
+    }
+    res.d_value_bounds[p] = round_up(vb + gamma_l * pabs * (tuples / np) * vmo * dinf_sum);
+    res.error_bound = std::max({res.error_bound, res.d_key_bounds[p], res.d_value_bounds[p]});
+  }
+  return res;
+}
+
+}  // namespace sethkit::attention
