@@ -138,7 +138,9 @@ KOvInstance parse_kov_binary(const std::string& bytes, const std::string& name) 
   std::size_t offset = 24 + 8 * k;
   for (uint64_t p = 0; p < k; ++p) {
     PackedVectors party(n[p], inst.d);
-    for (uint64_t i = 0; i < n[p]; ++i) {
+    // With d = 0 the vectors hold no words, so the size check above does not
+    // bound the counts: do not walk 2^63 empty vectors (found by fuzzing).
+    for (uint64_t i = 0; words != 0 && i < n[p]; ++i) {
       for (uint64_t w = 0; w < words; ++w, offset += 8) {
         const uint64_t value = get_u64(bytes, offset);
         const int used = inst.d - int(64 * w);

@@ -52,11 +52,25 @@ MaxIpInstance parse_binary(const std::string& bytes, const std::string& name) {
   const std::size_t flag_at = 24 + 8 * k;
   const auto flag = static_cast<unsigned char>(bytes[flag_at]);
   if (flag > 1) throw InputError(name, "binary header: threshold flag is " + std::to_string(flag) + ", expected 0 or 1");
-  if (flag) inst.gap = MaxIpGap{get_le<int64_t>(bytes, flag_at + 1), get_le<int64_t>(bytes, flag_at + 9)};
+  if (flag) {
+    inst.gap = MaxIpGap{get_le<int64_t>(bytes, flag_at + 1), get_le<int64_t>(bytes, flag_at + 9)};
+    // The same promise the text reader checks (found by fuzzing: a binary
+    // file could carry a gap its text form is refused for).
+    constexpr int64_t kMaxBound = int64_t(1) << 62;  // what the text reader accepts
+    for (const int64_t v : {inst.gap->threshold, inst.gap->no_bound})
+      if (v > kMaxBound || v < -kMaxBound)
+        throw InputError(name, "binary header: threshold or NO bound " + std::to_string(v) +
+                                   " is outside -2^62..2^62");
+    if (inst.gap->no_bound >= inst.gap->threshold)
+      throw InputError(name, "binary header: NO bound " + std::to_string(inst.gap->no_bound) +
+                                 " must be below the threshold " + std::to_string(inst.gap->threshold));
+  }
   std::size_t offset = header;
   for (uint64_t p = 0; p < k; ++p) {
     IntVectors party(n[p], inst.d);
-    for (uint64_t i = 0; i < n[p]; ++i)
+    // d = 0: no entries, so the size check does not bound the counts; do not
+    // walk them (found by fuzzing).
+    for (uint64_t i = 0; inst.d != 0 && i < n[p]; ++i)
       for (int j = 0; j < inst.d; ++j, offset += 4) party.row(i)[j] = get_le<int32_t>(bytes, offset);
     inst.parties.push_back(std::move(party));
   }

@@ -46,7 +46,9 @@ class MemorySource final : public ByteSource {
   explicit MemorySource(const std::string& bytes) : bytes_(bytes) {}
   std::size_t size() const override { return bytes_.size(); }
   void read(std::size_t offset, std::size_t n, char* dst) override {
-    std::memcpy(dst, bytes_.data() + offset, n);
+    // An empty array has no buffer (dst == nullptr), and memcpy from or to
+    // a null pointer is undefined even for 0 bytes (found by fuzzing).
+    if (n != 0) std::memcpy(dst, bytes_.data() + offset, n);
   }
 
  private:
