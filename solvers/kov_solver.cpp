@@ -81,7 +81,9 @@ class PackedSearch {
 
   bool run(std::size_t first) {
     choice_[0] = first;
-    std::memcpy(level(0), inst_.parties[0].row(first), words_ * sizeof(uint64_t));
+    // d = 0: no words, and row() of an empty buffer is null, which memcpy
+    // may not be given even for 0 bytes (UBSan, issue 9).
+    if (words_ != 0) std::memcpy(level(0), inst_.parties[0].row(first), words_ * sizeof(uint64_t));
     return descend(1);
   }
   const std::vector<std::size_t>& witness() const { return choice_; }
