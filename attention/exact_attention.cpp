@@ -35,40 +35,13 @@
 #include <string>
 #include <type_traits>
 
+#include "attention/blas_threads.hpp"
 #include "attention/vector_exp.hpp"
 #include "problems/errors.hpp"
-
-// OpenBLAS's thread control, declared weak so the library still links (and
-// then simply does not adjust anything) against a BLAS without it.
-extern "C" {
-void openblas_set_num_threads(int num_threads) __attribute__((weak));
-int openblas_get_num_threads(void) __attribute__((weak));
-}
 
 namespace sethkit::attention {
 
 namespace {
-
-// BLAS runs single-threaded inside our OpenMP regions (each OpenMP thread
-// calls it on its own tile); the process-wide setting is restored at scope
-// end, NTL's zz_pPush idiom.
-class BlasSingleThreaded {
- public:
-  BlasSingleThreaded() {
-    if (openblas_get_num_threads != nullptr && openblas_set_num_threads != nullptr) {
-      saved_ = openblas_get_num_threads();
-      if (saved_ != 1) openblas_set_num_threads(1);
-    }
-  }
-  ~BlasSingleThreaded() {
-    if (saved_ > 1) openblas_set_num_threads(saved_);
-  }
-  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
-  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
-
- private:
-  int saved_ = -1;
-};
 
 // C (m x n) = alpha * A (m x k) * B^T, B given as n x k; row-major.
 inline void gemm_abt(std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,

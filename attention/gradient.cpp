@@ -40,41 +40,16 @@
 #include <string>
 #include <utility>
 
+#include "attention/blas_threads.hpp"
 #include "attention/exact_attention.hpp"
 #include "attention/vector_exp.hpp"
 #include "problems/errors.hpp"
-
-// OpenBLAS's thread control, declared weak as in exact_attention.cpp.
-extern "C" {
-void openblas_set_num_threads(int num_threads) __attribute__((weak));
-int openblas_get_num_threads(void) __attribute__((weak));
-}
 
 namespace sethkit::attention {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// BLAS single-threaded for the scope (each OpenMP thread calls it on its own
-// tile), restored at scope end; the same guard as exact_attention.cpp's.
-class BlasSingleThreaded {
- public:
-  BlasSingleThreaded() {
-    if (openblas_get_num_threads != nullptr && openblas_set_num_threads != nullptr) {
-      saved_ = openblas_get_num_threads();
-      if (saved_ != 1) openblas_set_num_threads(1);
-    }
-  }
-  ~BlasSingleThreaded() {
-    if (saved_ > 1) openblas_set_num_threads(saved_);
-  }
-  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
-  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
-
- private:
-  int saved_ = -1;
-};
 
 // C (m x n) = alpha op(A) op(B) + beta C, row-major; op(A) is m x k.
 inline void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, double alpha,

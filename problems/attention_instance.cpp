@@ -1,9 +1,5 @@
 #include "problems/attention_instance.hpp"
 
-#include <fcntl.h>
-#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28, _GNU_SOURCE)
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -12,6 +8,7 @@
 #include <fstream>
 #include <regex>
 
+#include "problems/atomic_file.hpp"
 #include "problems/errors.hpp"
 
 namespace sethkit {
@@ -308,88 +305,21 @@ AttentionInstance read_attention_directory(const std::string& dir,
 void write_attention_directory(const std::string& dir, const AttentionInstance& inst,
                                const AttentionWriteOptions& options) {
   inst.validate(dir);
-  fs::path target = fs::path(dir).lexically_normal();
-  if (target.filename().empty()) target = target.parent_path();  // "out/" -> "out"
-  if (target.empty() || target.filename() == "." || target.filename() == "..")
-    throw InputError(dir, "cannot be used as an output directory name");
-  fs::path parent = target.parent_path();
-  if (parent.empty()) parent = ".";
-  std::error_code ec;
-  if (!fs::is_directory(parent, ec))
-    throw InputError(dir, "the parent directory " + parent.string() + " does not exist");
-
-  const bool replacing = fs::exists(target, ec);
-  if (replacing) {
-    if (!fs::is_directory(target, ec))
-      throw InputError(dir, "exists and is not a directory; choose another output path");
-    for (const auto& entry : fs::directory_iterator(target, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (!entry.is_regular_file() || !is_attention_file_name(name)) {
-        throw InputError(dir, "exists and holds '" + name +
-                                  "', which is not an attention directory file; refusing to "
-                                  "replace it (remove it or choose another output path)");
-      }
-    }
+  NpyWriteOptions npy;
+  npy.dtype = options.dtype.value_or(inst.precision);
+  auto matrix_file = [&](const std::string& name, const DenseMatrix& m) {
+    return OutputFile{name, [&m, npy](std::ostream& out) { write_npy(out, {m.rows, m.cols}, m.data.data(), npy); },
+                      true};
+  };
+  std::vector<OutputFile> files{matrix_file("Q.npy", inst.q)};
+  for (std::size_t p = 1; p < static_cast<std::size_t>(inst.k); ++p) {
+    files.push_back(matrix_file(key_name(p), inst.keys[p - 1]));
+    files.push_back(matrix_file(value_name(p), inst.values[p - 1]));
   }
-
-  const std::string pid = std::to_string(::getpid());
-  const fs::path temp = parent / ("." + target.filename().string() + ".tmp." + pid);
-  fs::remove_all(temp, ec);  // a leftover of a killed earlier run with our pid
-  if (!fs::create_directory(temp, ec) || ec)
-    throw InputError(dir, "cannot create the temporary directory " + temp.string() + ": " + ec.message());
-  try {
-    NpyWriteOptions npy;
-    npy.dtype = options.dtype.value_or(inst.precision);
-    auto write_matrix = [&](const std::string& file, const DenseMatrix& m) {
-      const fs::path path = temp / file;
-      std::ofstream out(path, std::ios::binary | std::ios::trunc);
-      if (!out) throw InputError(path.string(), std::string("cannot write: ") + std::strerror(errno));
-      write_npy(out, {m.rows, m.cols}, m.data.data(), npy);
-      out.flush();
-      if (!out) throw InputError(path.string(), "write failed (disk full?)");
-    };
-    write_matrix("Q.npy", inst.q);
-    for (std::size_t p = 1; p < static_cast<std::size_t>(inst.k); ++p) {
-      write_matrix(key_name(p), inst.keys[p - 1]);
-      write_matrix(value_name(p), inst.values[p - 1]);
-    }
-    if (inst.manifest || inst.scale != 1.0 / static_cast<double>(inst.d())) {
-      const fs::path path = temp / "manifest.json";
-      std::ofstream out(path, std::ios::trunc);
-      if (!out) throw InputError(path.string(), std::string("cannot write: ") + std::strerror(errno));
-      out << manifest_to_json(inst).dump(2) << '\n';
-      out.flush();
-      if (!out) throw InputError(path.string(), "write failed (disk full?)");
-    }
-
-    if (!replacing) {
-      fs::rename(temp, target, ec);
-      if (ec) throw InputError(dir, "cannot rename the finished directory into place: " + ec.message());
-      return;
-    }
-    // Replace an existing directory: swap the two atomically where the file
-    // system supports it; otherwise move the old one aside first (a short
-    // window with no directory, never a half-written one).
-    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
-      fs::remove_all(temp, ec);  // now holds the old directory
-      return;
-    }
-    const fs::path old = parent / ("." + target.filename().string() + ".old." + pid);
-    fs::remove_all(old, ec);
-    fs::rename(target, old, ec);
-    if (ec) throw InputError(dir, "cannot move the existing directory aside: " + ec.message());
-    fs::rename(temp, target, ec);
-    if (ec) {
-      std::error_code ignored;
-      fs::rename(old, target, ignored);
-      throw InputError(dir, "cannot rename the finished directory into place: " + ec.message());
-    }
-    fs::remove_all(old, ec);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove_all(temp, ignored);
-    throw;
-  }
+  if (inst.manifest || inst.scale != 1.0 / static_cast<double>(inst.d()))
+    files.push_back({"manifest.json", [&inst](std::ostream& out) { out << manifest_to_json(inst).dump(2) << '\n'; },
+                     false});
+  write_directory_atomically(dir, files, is_attention_file_name, "an attention directory file");
 }
 
 }  // namespace sethkit

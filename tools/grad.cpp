@@ -1,15 +1,9 @@
 #include "tools/grad.hpp"
 
-#include <unistd.h>
-#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28, _GNU_SOURCE)
-#include <fcntl.h>
 #include <omp.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <regex>
@@ -19,6 +13,7 @@
 
 #include "attention/gradient.hpp"
 #include "attention/poly_gradient.hpp"
+#include "problems/atomic_file.hpp"
 #include "problems/attention_instance.hpp"
 #include "problems/errors.hpp"
 #include "problems/npy.hpp"
@@ -79,83 +74,9 @@ CLI::App* setup_grad(CLI::App& app, GradOptions& o) {
 
 namespace {
 
-struct OutputFile {
-  std::string name;
-  std::function<void(std::ostream&)> write;
-  bool binary = true;
-};
-
 bool is_grad_file_name(const std::string& name) {
   static const std::regex pattern(R"(d(Q|X|[KVXY][1-9][0-9]*)\.npy|loss\.json)");
   return std::regex_match(name, pattern);
-}
-
-// All files into a temporary sibling directory, then one rename (DESIGN.md
-// "Standards": never a half-written output). The same protocol as
-// write_attention_directory: an existing directory is swapped out atomically
-// where the file system allows it, and replaced only if it holds nothing but
-// gradient output files.
-void write_directory_atomically(const std::string& dir, const std::vector<OutputFile>& files) {
-  fs::path target = fs::path(dir).lexically_normal();
-  if (target.filename().empty()) target = target.parent_path();  // "out/" -> "out"
-  if (target.empty() || target.filename() == "." || target.filename() == "..")
-    throw InputError(dir, "cannot be used as an output directory name");
-  fs::path parent = target.parent_path();
-  if (parent.empty()) parent = ".";
-  std::error_code ec;
-  if (!fs::is_directory(parent, ec))
-    throw InputError(dir, "the parent directory " + parent.string() + " does not exist");
-  const bool replacing = fs::exists(target, ec);
-  if (replacing) {
-    if (!fs::is_directory(target, ec))
-      throw InputError(dir, "exists and is not a directory; choose another output path");
-    for (const auto& entry : fs::directory_iterator(target, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (!entry.is_regular_file() || !is_grad_file_name(name))
-        throw InputError(dir, "exists and holds '" + name +
-                                  "', which is not a gradient output file; refusing to replace it "
-                                  "(remove it or choose another output path)");
-    }
-  }
-  const std::string pid = std::to_string(::getpid());
-  const fs::path temp = parent / ("." + target.filename().string() + ".tmp." + pid);
-  fs::remove_all(temp, ec);  // a leftover of a killed earlier run with our pid
-  if (!fs::create_directory(temp, ec) || ec)
-    throw InputError(dir, "cannot create the temporary directory " + temp.string() + ": " + ec.message());
-  try {
-    for (const OutputFile& f : files) {
-      const fs::path path = temp / f.name;
-      std::ofstream out(path, f.binary ? std::ios::binary | std::ios::trunc : std::ios::trunc);
-      if (!out) throw InputError(path.string(), std::string("cannot write: ") + std::strerror(errno));
-      f.write(out);
-      out.flush();
-      if (!out) throw InputError(path.string(), "write failed (disk full?)");
-    }
-    if (!replacing) {
-      fs::rename(temp, target, ec);
-      if (ec) throw InputError(dir, "cannot rename the finished directory into place: " + ec.message());
-      return;
-    }
-    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
-      fs::remove_all(temp, ec);  // now holds the old directory
-      return;
-    }
-    const fs::path old = parent / ("." + target.filename().string() + ".old." + pid);
-    fs::remove_all(old, ec);
-    fs::rename(target, old, ec);
-    if (ec) throw InputError(dir, "cannot move the existing directory aside: " + ec.message());
-    fs::rename(temp, target, ec);
-    if (ec) {
-      std::error_code ignored;
-      fs::rename(old, target, ignored);
-      throw InputError(dir, "cannot rename the finished directory into place: " + ec.message());
-    }
-    fs::remove_all(old, ec);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove_all(temp, ignored);
-    throw;
-  }
 }
 
 OutputFile npy_file(const std::string& name, const DenseMatrix& m) {
@@ -211,7 +132,7 @@ nlohmann::json common_json(const GradOptions& o, const attention::AttentionGradi
 void finish(const GradOptions& o, std::vector<OutputFile> files, const nlohmann::json& report) {
   const std::string text = report.dump(2) + "\n";
   files.push_back({"loss.json", [&text](std::ostream& out) { out << text; }, false});
-  write_directory_atomically(o.output, files);
+  write_directory_atomically(o.output, files, is_grad_file_name, "a gradient output file");
   if (o.json) {
     std::cout << text;
   } else if (!o.quiet) {
