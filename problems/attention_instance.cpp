@@ -214,6 +214,9 @@ AttentionInstance read_attention_directory(const std::string& dir,
   while (sides < kMaxAttentionOrder && exists(key_name(sides + 1))) ++sides;
   if (sides == 0)
     throw InputError(path_of("K1.npy"), "missing: k >= 2 needs at least K1.npy and V1.npy");
+  if (sides == kMaxAttentionOrder)  // k = sides + 1 would pass the limit
+    throw InputError(dir, "holds K1.npy.." + key_name(sides) + ": order k = " + std::to_string(sides + 1) +
+                              " or more, above the limit " + std::to_string(kMaxAttentionOrder));
   // A gap (K1, K3 without K2) or a stray V beyond the keys is an error, not
   // a silently smaller k.
   for (const auto& entry : fs::directory_iterator(root, ec)) {
@@ -288,6 +291,17 @@ AttentionInstance read_attention_directory(const std::string& dir,
 
   if (exists("manifest.json")) {
     const std::string path = path_of("manifest.json");
+    // Checked before parsing: a JSON document takes many times its size in
+    // memory, and a real manifest is small next to the matrices.
+    std::size_t rows = 0;
+    for (std::size_t n : inst.lengths()) rows += n;
+    const double limit = kMaxManifestBaseBytes + kMaxManifestBytesPerRow * double(rows);
+    const auto size = fs::file_size(path, ec);
+    if (!ec && double(size) > limit)
+      throw InputError(path, "is " + human_bytes(double(size)) + ", more than the " + human_bytes(limit) +
+                                 " a manifest of " + std::to_string(rows) + " matrix rows may take (" +
+                                 human_bytes(kMaxManifestBaseBytes) + " + " +
+                                 std::to_string(int(kMaxManifestBytesPerRow)) + " B a row for the row map)");
     std::ifstream file(path);
     if (!file) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
     nlohmann::json j;

@@ -87,6 +87,10 @@ inline constexpr int kMaxAttentionOrder = 16;
 // A directory is refused before its data is read when the matrices, held as
 // double, would need more than this.
 inline constexpr double kMaxAttentionBytes = double(int64_t(1) << 36);  // 64 GiB
+// manifest.json may take this much plus this much per matrix row (its row
+// map lists rows); a larger one is refused before it is parsed.
+inline constexpr double kMaxManifestBaseBytes = 64 * 1024;
+inline constexpr double kMaxManifestBytesPerRow = 32;
 
 struct AttentionReadOptions {
   double max_bytes = kMaxAttentionBytes;

@@ -1,10 +1,13 @@
 #include "problems/errors.hpp"
 
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace sethkit {
 
 std::string human_bytes(double bytes) {
+  if (!std::isfinite(bytes)) return "more than 1e308 B";
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   int u = 0;
   while (bytes >= 1024.0 && u < 6) {
@@ -17,6 +20,20 @@ std::string human_bytes(double bytes) {
   } else {
     std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
   }
+  return buf;
+}
+
+std::string byte_count_text(long double bytes) {
+  if (bytes >= 0 && bytes < 0x1p63L && bytes == static_cast<long double>(static_cast<uint64_t>(bytes)))
+    return std::to_string(static_cast<uint64_t>(bytes)) + " bytes";
+  return human_bytes(static_cast<double>(bytes));
+}
+
+std::string count_text(double count) {
+  if (!std::isfinite(count)) return "infinitely many";
+  if (count < 0x1p53 && count == std::floor(count)) return std::to_string(static_cast<uint64_t>(count));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "2^%.1f", std::log2(count));
   return buf;
 }
 

@@ -33,6 +33,14 @@ class ToolError : public std::runtime_error {
 // "1.50 GiB" style rendering for size messages.
 std::string human_bytes(double bytes);
 
+// A byte count from a file header: exact ("72 bytes") while it fits in 63
+// bits, otherwise human_bytes ("1.5e+03 EiB") - never "72.000000".
+std::string byte_count_text(long double bytes);
+
+// A count for a message: exact while below 2^53 ("1048576"), else as a power
+// of two ("2^62.5"); "infinitely many" past double's range.
+std::string count_text(double count);
+
 // Throws SizeLimitError("<what> needs <bytes> (limit <limit>); <hint>") when
 // bytes > limit.
 void check_size(const std::string& what, double bytes, double limit,

@@ -105,6 +105,16 @@ void check_header_counts(const std::string& where, int64_t k, int64_t d) {
                                 std::to_string(kMaxKovDimension));
 }
 
+}  // namespace
+
+std::string party_size_problem(int p, uint64_t count) {
+  if (count <= uint64_t(kMaxPartyVectors)) return "";
+  return "party " + std::to_string(p + 1) + " has " + std::to_string(count) + " vectors, above the limit 2^33 = " +
+         std::to_string(kMaxPartyVectors);
+}
+
+namespace {
+
 KOvInstance parse_kov_binary(const std::string& bytes, const std::string& name) {
   auto need = [&](std::size_t end) {
     if (bytes.size() < end)
@@ -129,11 +139,13 @@ KOvInstance parse_kov_binary(const std::string& bytes, const std::string& name) 
   std::vector<uint64_t> n(k);
   for (uint64_t p = 0; p < k; ++p) {
     n[p] = get_u64(bytes, 24 + 8 * p);
+    if (const std::string problem = party_size_problem(int(p), n[p]); !problem.empty())
+      throw InputError(name, "binary header: " + problem);
     expected += 8.0L * words * static_cast<long double>(n[p]);
   }
   if (expected != static_cast<long double>(bytes.size()))
-    throw InputError(name, "binary kOV header promises " + std::to_string(static_cast<double>(expected)) +
-                               " bytes but the file has " + std::to_string(bytes.size()) +
+    throw InputError(name, "binary kOV header promises " + byte_count_text(expected) +
+                               " but the file has " + std::to_string(bytes.size()) +
                                " (truncated or corrupt)");
   std::size_t offset = 24 + 8 * k;
   for (uint64_t p = 0; p < k; ++p) {
@@ -184,13 +196,14 @@ KOvInstance parse_kov_text(const std::string& text, const std::string& name) {
       for (int64_t p = 0; p < k; ++p) {
         const int64_t count = in.integer("the size N_" + std::to_string(p + 1) + " of party " + std::to_string(p + 1));
         if (count < 0) in.fail("negative size " + std::to_string(count) + " for party " + std::to_string(p + 1));
+        if (const std::string problem = party_size_problem(int(p), uint64_t(count)); !problem.empty()) in.fail(problem);
         text_needed += static_cast<long double>(count) * (std::max<int64_t>(d, 1) + 1);
         n.push_back(static_cast<std::size_t>(count));
       }
       in.expect_end_of_line("after the 'p kov' header (expected exactly K sizes)");
       if (text_needed > static_cast<long double>(text.size()) + 1)
-        in.fail("header promises " + std::to_string(static_cast<double>(text_needed)) +
-                " bytes of vectors but the file has only " + std::to_string(text.size()) +
+        in.fail("header promises " + byte_count_text(text_needed) +
+                " of vectors but the file has only " + std::to_string(text.size()) +
                 " bytes (truncated file or wrong counts?)");
       for (int p = 0; p < inst.k; ++p) inst.parties.emplace_back(n[p], inst.d);
       have_header = true;

@@ -61,6 +61,14 @@ struct KOvInstance {
 inline constexpr int kMaxOrder = 16;              // k of a kOV instance
 inline constexpr int64_t kMaxKovDimension = 1 << 24;
 inline constexpr int64_t kMaxKovFileBytes = int64_t(64) << 30;
+// Vectors in one party (kOV and MaxIP): what a largest file holds at d >= 1.
+// With d = 0 a file stores its vectors in no bytes at all, yet every solver
+// spends memory per vector, so the count is bounded on its own.
+inline constexpr int64_t kMaxPartyVectors = int64_t(1) << 33;
+
+// Why party p (0-based) cannot declare `count` vectors (over
+// kMaxPartyVectors), or "" when it can.
+std::string party_size_problem(int p, uint64_t count);
 
 // Bytes the text form of an instance with these sizes takes.
 double kov_text_bytes(int k, int d, const std::vector<std::size_t>& sizes);

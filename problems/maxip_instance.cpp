@@ -44,11 +44,13 @@ MaxIpInstance parse_binary(const std::string& bytes, const std::string& name) {
   std::vector<uint64_t> n(k);
   for (uint64_t p = 0; p < k; ++p) {
     n[p] = get_le<uint64_t>(bytes, 24 + 8 * p);
+    if (const std::string problem = party_size_problem(int(p), n[p]); !problem.empty())
+      throw InputError(name, "binary header: " + problem);
     expected += 4.0L * d * static_cast<long double>(n[p]);
   }
   if (expected != static_cast<long double>(bytes.size()))
-    throw InputError(name, "binary MaxIP header promises " + std::to_string(double(expected)) +
-                               " bytes but the file has " + std::to_string(bytes.size()) + " (truncated or corrupt)");
+    throw InputError(name, "binary MaxIP header promises " + byte_count_text(expected) +
+                               " but the file has " + std::to_string(bytes.size()) + " (truncated or corrupt)");
   const std::size_t flag_at = 24 + 8 * k;
   const auto flag = static_cast<unsigned char>(bytes[flag_at]);
   if (flag > 1) throw InputError(name, "binary header: threshold flag is " + std::to_string(flag) + ", expected 0 or 1");
@@ -106,13 +108,14 @@ MaxIpInstance parse_text(const std::string& text, const std::string& name) {
       for (int64_t p = 0; p < k; ++p) {
         const int64_t count = in.integer("the size N_" + std::to_string(p + 1));
         if (count < 0) in.fail("negative size " + std::to_string(count) + " for party " + std::to_string(p + 1));
+        if (const std::string problem = party_size_problem(int(p), uint64_t(count)); !problem.empty()) in.fail(problem);
         text_needed += static_cast<long double>(count) * std::max<int64_t>(2 * d, 1);
         n.push_back(static_cast<std::size_t>(count));
       }
       in.expect_end_of_line("after the 'p maxip' header (expected exactly K sizes)");
       if (text_needed > static_cast<long double>(text.size()) + 1)
-        in.fail("header promises at least " + std::to_string(double(text_needed)) +
-                " bytes of vectors but the file has " + std::to_string(text.size()) +
+        in.fail("header promises at least " + byte_count_text(text_needed) +
+                " of vectors but the file has " + std::to_string(text.size()) +
                 " (truncated file or wrong counts?)");
       for (int p = 0; p < inst.k; ++p) inst.parties.emplace_back(n[std::size_t(p)], inst.d);
       have_header = true;

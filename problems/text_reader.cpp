@@ -130,7 +130,7 @@ std::string read_text_file(const std::string& path, int64_t max_bytes) {
   const std::streamoff size = in.tellg();
   if (size < 0) throw InputError(path, "cannot determine the file size (not a regular file?)");
   if (size > max_bytes)
-    throw InputError(path, "file is " + human_bytes(double(size)) + ", more than the " +
+    throw InputError(path, "file is " + byte_count_text(size) + ", more than the " +
                                human_bytes(double(max_bytes)) + " this reader accepts");
   in.seekg(0, std::ios::beg);
   std::string text(static_cast<std::size_t>(size), '\0');

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "tools/attention.hpp"
+#include "tools/check.hpp"
 #include "tools/codes.hpp"
 #include "tools/common.hpp"
 #include "tools/grad.hpp"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   CLI::App* protocol_cmd = setup_protocol(app, protocol);
   CLI::App* grad_cmd = setup_grad(app, grad);
   CLI::App* codes_cmd = setup_codes(app, codes);
+  CheckOptions check;
+  CLI::App* check_cmd = setup_check(app, check);
 
   try {
     app.parse(argc, argv);
@@ -54,5 +57,6 @@ int main(int argc, char** argv) {
   if (protocol_cmd->parsed()) return run_guarded("protocol", [&] { return run_protocol(protocol); });
   if (grad_cmd->parsed()) return run_guarded("grad", [&] { return run_grad(grad); });
   if (codes_cmd->parsed()) return run_guarded("codes", [&] { return run_codes(codes); });
+  if (check_cmd->parsed()) return run_guarded("check", [&] { return run_check(check); });
   return kExitUsage;
 }

@@ -84,8 +84,11 @@ TEST(KovFormat, BinaryRejections) {
   bad_k[8] = 99;
   EXPECT_THAT(error_of(bad_k), HasSubstr("order k = 99"));
   std::string huge_n = good;
-  huge_n[24 + 7] = 0x7f;  // N_1 about 2^62: refused on the size, not allocated
-  EXPECT_THAT(error_of(huge_n), HasSubstr("truncated or corrupt"));
+  huge_n[24 + 7] = 0x7f;  // N_1 about 2^62: over the vector limit, never allocated
+  EXPECT_THAT(error_of(huge_n), HasSubstr("party 1 has 9151314442816847874 vectors, above the limit 2^33"));
+  std::string long_n = good;
+  long_n[24 + 4] = 1;  // N_1 = 2^32 + 2: within the limit, but not in the file
+  EXPECT_THAT(error_of(long_n), HasSubstr("binary kOV header promises 68719476944 bytes but the file has 208"));
   std::string stray_bit = good;
   stray_bit[24 + 8 * 3 + 8 + 7] = char(0x80);  // bit 63 of word 2 of vector 1 (d = 70)
   EXPECT_THAT(error_of(stray_bit), HasSubstr("bits set beyond dimension 70"));
