@@ -344,8 +344,29 @@ void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads,
 }
 
 int resolve_threads(int threads) {
-  if (threads < 0) throw InputError("", "threads must be >= 0 (0: OpenMP's default)");
+  if (threads < 0 || threads > kMaxThreads)
+    throw InputError("", "threads = " + std::to_string(threads) + " is outside 0.." + std::to_string(kMaxThreads) +
+                             " (0: OpenMP's default)");
   return threads == 0 ? omp_get_max_threads() : threads;
+}
+
+// What a run allocates beyond its input (see exact_attention_bytes): O and
+// log D in double, `copied` input scalars converted to the working precision,
+// and per thread a Scratch and a scorer (tiles clamped to the side lengths,
+// as the run clamps them).
+double working_bytes(std::size_t n_q, std::size_t d, std::size_t dv, int k, std::size_t len_a, std::size_t len_b,
+                     double copied, std::size_t scalar, const ExactTuning& t, int threads) {
+  const double tile_a = double(std::min(t.tile_a, len_a)), tile_b = double(std::min(t.tile_b, len_b));
+  const double per_thread = double(scalar) * (tile_a * tile_b + tile_a * dv + double(k) * dv + double(k) * d +
+                                              tile_a * d) +
+                            16.0 * dv + 8.0 * k;
+  return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied + double(threads) * per_thread;
+}
+
+void check_working_bytes(double bytes, std::size_t n_q, std::size_t dv, int threads, double max_bytes) {
+  check_size("exact attention (O is " + std::to_string(n_q) + " x " + std::to_string(dv) + ", scratch for " +
+                 std::to_string(threads) + " threads)",
+             bytes, max_bytes, "raise --max-bytes, or use fewer --threads");
 }
 
 void check_window(const std::optional<CausalWindow>& window, int k) {
@@ -411,6 +432,22 @@ void exact_matrix(const AttentionInstance& inst, const ExactOptions& options, do
 
 }  // namespace
 
+double exact_attention_bytes(const AttentionInstance& inst, const ExactOptions& options) {
+  inst.validate();
+  const int threads = resolve_threads(options.threads);
+  const bool single = options.precision == Precision::float32;
+  double copied = 0;  // float32 works on rounded copies of every matrix
+  if (single) {
+    copied = double(inst.q.data.size());
+    for (std::size_t s = 0; s < inst.keys.size(); ++s)
+      copied += double(inst.keys[s].data.size()) + double(inst.values[s].data.size());
+  }
+  const std::size_t n_b = inst.keys.back().rows;
+  const std::size_t n_a = inst.k == 2 ? 1 : inst.keys[inst.keys.size() - 2].rows;
+  return working_bytes(inst.n_q(), inst.d(), inst.d_v(), inst.k, n_a, n_b, copied, single ? 4 : 8, options.tuning,
+                       threads);
+}
+
 AttentionOutput exact_attention(const AttentionInstance& inst, const ExactOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   inst.validate();
@@ -418,6 +455,7 @@ AttentionOutput exact_attention(const AttentionInstance& inst, const ExactOption
   check_tuning(options.tuning);
   const double scale = resolve_scale(options.scale, inst.scale);
   const int threads = resolve_threads(options.threads);
+  check_working_bytes(exact_attention_bytes(inst, options), inst.n_q(), inst.d_v(), threads, options.max_bytes);
 
   AttentionOutput out;
   out.rows = inst.n_q();
@@ -459,6 +497,9 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   check_tuning(options.tuning);
   const double scale = resolve_scale(options.scale, inst.scale);
   const int threads = resolve_threads(options.threads);
+  const std::size_t n_b = inst.values.back().rows, n_a = k == 2 ? 1 : inst.values[inst.values.size() - 2].rows;
+  check_working_bytes(working_bytes(inst.n_q, 0, dv, k, n_a, n_b, 0, 8, options.tuning, threads), inst.n_q, dv,
+                      threads, options.max_bytes);
 
   AttentionOutput out;
   out.rows = inst.n_q;

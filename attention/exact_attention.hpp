@@ -72,14 +72,23 @@ struct ExactTuning {
   std::size_t rows_per_task = 1;
 };
 
+// Default memory limit of the exact backend (O, log D, float32 copies and
+// per-thread scratch; the instance itself is the caller's).
+inline constexpr double kExactMaxBytes = double(std::size_t(4) << 30);  // 4 GiB
+
+// Most OpenMP threads any backend accepts: scratch is per thread, and far
+// beyond the core count threads only cost memory.
+inline constexpr int kMaxThreads = 1024;
+
 struct ExactOptions {
   // Score scale; unset: the instance's scale (1/d unless its manifest says
   // otherwise), or OracleInstance::scale.
   std::optional<double> scale;
   std::optional<CausalWindow> window;  // k = 3 only
   Precision precision = Precision::float64;
-  int threads = 0;  // 0: OpenMP's default (OMP_NUM_THREADS or all cores)
+  int threads = 0;  // 0: OpenMP's default (OMP_NUM_THREADS or all cores); at most kMaxThreads
   ExactTuning tuning;
+  double max_bytes = kExactMaxBytes;  // refuse above this (SizeLimitError with the bytes)
 };
 
 struct AttentionOutput {
@@ -102,6 +111,11 @@ struct AttentionOutput {
 // Not reentrant with other threads of the caller that use OpenBLAS at the
 // same time (the BLAS thread count is process-global).
 AttentionOutput exact_attention(const AttentionInstance& inst, const ExactOptions& options = {});
+
+// Bytes exact_attention(inst, options) allocates: O and log D, the float32
+// copies of the input, and one score tile with its buffers per thread.
+// exact_attention refuses (SizeLimitError) when this passes options.max_bytes.
+double exact_attention_bytes(const AttentionInstance& inst, const ExactOptions& options = {});
 
 // The oracle form, for implicit instances whose dimension is far too large to
 // store (Gap-MaxIP vectors of the protocol construction): the caller supplies

@@ -106,9 +106,12 @@ MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {
   const double dim = explicit_dimension();
   double vectors = 0;
   for (auto n : sizes()) vectors += double(n);
-  check_size("the explicit Gap-MaxIP instance (dimension " + std::to_string(dim) + " after compression, " +
-                 std::to_string(vectors) + " vectors)",
-             dim * vectors * 4.0, max_bytes, "use the implicit form (solve/verify do) or a smaller instance");
+  const std::string what = "the explicit Gap-MaxIP instance (dimension " + count_text(dim) + " after compression, " +
+                           count_text(vectors) + " vectors)";
+  if (dim > double(kMaxMaxIpDimension))
+    throw SizeLimitError(what + " is over the MaxIP format's dimension limit 2^28; use the implicit form "
+                                "(solve/verify do) or a smaller instance");
+  check_size(what, dim * vectors * 4.0, max_bytes, "use the implicit form (solve/verify do) or a smaller instance");
   const codes::Field& f = protocol_->field();
   MaxIpInstance out;
   out.k = k_;

@@ -1,5 +1,6 @@
 #include "reductions/sat_to_kov.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -26,7 +27,9 @@ double sat_to_kov_bytes(const Cnf& cnf, int k) {
   const VariableSplit split = split_variables(cnf.num_vars, k);
   double vectors = 0;
   for (int s : split.size) vectors += std::ldexp(1.0, s);
-  return vectors * 8.0 * double(words_for_bits(static_cast<int>(cnf.num_clauses())));
+  // At least one word a vector: with no clauses (d = 0) the vectors take no
+  // storage, but the solvers still spend that much on each.
+  return vectors * 8.0 * double(std::max<std::size_t>(words_for_bits(static_cast<int>(cnf.num_clauses())), 1));
 }
 
 KOvInstance sat_to_kov(const Cnf& cnf, int k, double max_bytes) {
@@ -34,6 +37,10 @@ KOvInstance sat_to_kov(const Cnf& cnf, int k, double max_bytes) {
   if (cnf.num_clauses() > static_cast<std::size_t>(kMaxKovDimension))
     throw SizeLimitError("kOV dimension would be " + std::to_string(cnf.num_clauses()) +
                          " clauses, above the limit " + std::to_string(kMaxKovDimension));
+  if (std::ldexp(1.0, split.size[0]) > double(kMaxPartyVectors))  // party 1 is the largest
+    throw SizeLimitError("the kOV instance would have 2^" + std::to_string(split.size[0]) +
+                         " vectors in party 1, above the limit 2^33; use a larger k (at most " +
+                         std::to_string(kMaxOrder) + ")");
   check_size("the kOV instance (" + std::to_string(k) + " parties, 2^" +
                  std::to_string(split.size[0]) + " vectors each, d = " +
                  std::to_string(cnf.num_clauses()) + ")",

@@ -63,6 +63,7 @@ AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst, const
   if (options.backend == AttentionBackend::exact) {
     attention::ExactOptions opt;
     opt.scale = inst.scale;
+    opt.max_bytes = options.max_bytes;
     log_d_full = attention::exact_attention(inst, opt).log_d;
     log_d_data = attention::exact_attention(data_only, opt).log_d;
     r.backend = "exact";
@@ -70,6 +71,7 @@ AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst, const
     attention::PolyOptions opt;
     opt.eps = options.eps;
     opt.scale = inst.scale;
+    opt.max_bytes = options.max_bytes;
     const attention::PolyReport plan = attention::plan_poly_attention(inst, opt);
     if (!plan.runnable()) throw SizeLimitError(poly_refusal(plan, plan.refusal));
     opt.polynomial = plan.polynomial;

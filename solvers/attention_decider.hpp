@@ -26,6 +26,7 @@ enum class AttentionBackend { exact, poly };
 struct AttentionDecideOptions {
   AttentionBackend backend = AttentionBackend::exact;
   double eps = 1e-6;  // poly: target certified relative error of P ~ exp
+  double max_bytes = double(1 << 30);  // working memory of the backend, per run
 };
 
 struct AttentionRowDecisions {

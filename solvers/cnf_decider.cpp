@@ -42,8 +42,8 @@ std::pair<protocols::ProtocolPlan, std::unique_ptr<reductions::GapMaxIpReduction
   const protocols::ProtocolPlan plan =
       protocols::choose_parameters(std::size_t(kov.d), kov.k, options.target_soundness, options.code);
   const double first = double(kov.parties[0].size());
-  check_size("the Gap-MaxIP instance: " + std::to_string(kov.parties[0].size()) + " x 2^" +
-                 std::to_string(plan.log2_merlin_messages) + " party-1 vectors (Merlin messages of " + plan.code +
+  check_size("the Gap-MaxIP instance: " + std::to_string(kov.parties[0].size()) + " x " +
+                 count_text(std::exp2(plan.log2_merlin_messages)) + " party-1 vectors (Merlin messages of " + plan.code +
                  " over GF(" + std::to_string(plan.field_size) + "), T = " + std::to_string(plan.blocks) +
                  ", r = " + std::to_string(plan.block_size) + ")",
              first * std::exp2(plan.log2_merlin_messages) * double(plan.positions) * 4.0, options.max_bytes,
@@ -52,9 +52,9 @@ std::pair<protocols::ProtocolPlan, std::unique_ptr<reductions::GapMaxIpReduction
   for (int p = 1; p < kov.k; ++p) tuples *= double(kov.parties[std::size_t(p)].size());
   const double work = tuples * double(plan.positions * plan.blocks) * kov.k;
   if (work > kMaxGapMaxIpWork)
-    throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + std::to_string(tuples) +
-                         " tuples, about " + std::to_string(work) + " field operations (limit " +
-                         std::to_string(kMaxGapMaxIpWork) +
+    throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + count_text(tuples) +
+                         " tuples, about " + count_text(work) + " field operations (limit " +
+                         count_text(kMaxGapMaxIpWork) +
                          "); the protocol route fits only tiny formulas: use --via maxip for the direct route");
   auto protocol = std::make_shared<protocols::MaDisjointness>(std::size_t(kov.d), kov.k, plan.blocks,
                                                               protocols::build_code(plan));
@@ -192,6 +192,7 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
       AttentionDecideOptions backend;
       backend.backend = options.attention_poly ? AttentionBackend::poly : AttentionBackend::exact;
       backend.eps = options.attention_eps;
+      backend.max_bytes = options.max_bytes;
       const AttentionRowDecisions rows = decide_attention_rows(emb.instance, backend);
       if (!rows.details.empty()) d.notes += "; " + rows.details;
       d.solver = "attention " + rows.backend;

@@ -49,7 +49,7 @@ CLI::App* setup_attention(CLI::App& app, AttentionOptions& o) {
       ->capture_default_str();
   sub->add_option("-o,--output", o.output, "output O as .npy (n_q x d_v)")->required();
   sub->add_option("--logd", o.logd, "also write log D_i as .npy (n_q)");
-  sub->add_option("--threads", o.threads, "OpenMP threads (0: default)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--threads", o.threads, "OpenMP threads (0: default)")->check(CLI::Range(0, attention::kMaxThreads));
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print what was run as JSON");
   return sub;
@@ -64,6 +64,7 @@ int run_attention(const AttentionOptions& o) {
   if (!o.window.empty()) options.window = parse_window(o.window);
   options.precision = o.precision == "float" ? attention::Precision::float32 : attention::Precision::float64;
   options.threads = o.threads;
+  options.max_bytes = o.max_bytes;
   attention::AttentionOutput out;
   std::optional<attention::PolyReport> report;
   if (o.backend == "poly") {
@@ -75,6 +76,7 @@ int run_attention(const AttentionOptions& o) {
     poly.scale = o.scale;
     poly.precision = options.precision;
     poly.threads = o.threads;
+    poly.max_bytes = o.max_bytes;
     const attention::PolyReport plan = attention::plan_poly_attention(inst, poly);
     if (!plan.runnable()) throw SizeLimitError(plan.refusal);
     poly.polynomial = plan.polynomial;  // certified once

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/common.hpp"
+
 namespace sethkit::tools {
 
 struct AttentionOptions {
@@ -21,7 +23,7 @@ struct AttentionOptions {
   std::string output;
   std::string logd;
   int threads = 0;
-  double max_bytes = double(int64_t(1) << 36);
+  double max_bytes = kDefaultMaxBytes;
   bool json = false;
 };
 

@@ -46,7 +46,7 @@ CLI::App* setup_grad(CLI::App& app, GradOptions& o) {
   sub->add_option("-o,--output", o.output, "output directory (replaced only if it holds gradient files only)")
       ->required();
   sub->add_option("--threads", o.threads, "OpenMP threads (0: default); the result does not depend on it")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, attention::kMaxThreads));
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print loss.json on stdout");
   sub->add_flag("--quiet", o.quiet, "print nothing on success");
@@ -159,6 +159,7 @@ int run_attention_form(const GradOptions& o) {
     attention::PolyOptions popt;
     popt.eps = o.eps;
     popt.threads = o.threads;
+    popt.max_bytes = o.max_bytes;
     const attention::PolyReport plan = attention::plan_poly_attention(inst, popt);
     if (!plan.runnable()) throw SizeLimitError(plan.refusal);
     popt.polynomial = plan.polynomial;  // certified once

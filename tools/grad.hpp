@@ -20,6 +20,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/common.hpp"
+
 namespace sethkit::tools {
 
 struct GradOptions {
@@ -30,7 +32,7 @@ struct GradOptions {
   double eps = 1e-6;              // --eps: poly's target relative error of P ~ exp
   std::string output;  // -o OUTDIR
   int threads = 0;
-  double max_bytes = double(int64_t(1) << 30);  // inputs, and the working memory of the gradient
+  double max_bytes = kDefaultMaxBytes;  // inputs, and the working memory of the gradient
   bool json = false;
   bool quiet = false;
 };

@@ -1,5 +1,6 @@
 #include "tools/reduce.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -96,7 +97,8 @@ int run_reduce(const ReduceOptions& o) {
   } else {
     double vectors = 0;
     for (auto n : sizes) vectors += double(n);
-    bytes = 64.0 + 8.0 * o.k + vectors * 2.0 * m * (o.binary ? 4.0 : 3.0);
+    // Text: up to 3 bytes an entry, and a vector of no entries is a "-" line.
+    bytes = 64.0 + 8.0 * o.k + vectors * (o.binary ? 2.0 * m * 4.0 : std::max(2.0 * m * 3.0, 2.0));
   }
   check_size("writing the " + o.to + " instance to " + o.output, bytes, o.max_bytes,
              "raise --max-bytes or use a larger --k");
@@ -114,7 +116,7 @@ int run_reduce(const ReduceOptions& o) {
     summary = "kov k = " + std::to_string(kov.k) + ", d = " + std::to_string(kov.d);
   } else if (o.to == "gap-maxip") {
     const protocols::ProtocolPlan plan = protocols::choose_parameters(std::size_t(kov.d), kov.k, o.soundness, o.code);
-    check_size("Merlin's 2^" + std::to_string(plan.log2_merlin_messages) + " messages per party-1 vector",
+    check_size("Merlin's " + count_text(std::exp2(plan.log2_merlin_messages)) + " messages per party-1 vector",
                double(kov.parties[0].size()) * std::exp2(plan.log2_merlin_messages) * double(plan.positions) * 4.0,
                o.max_bytes, "the protocol route fits only tiny formulas; use --to maxip");
     auto protocol = std::make_shared<protocols::MaDisjointness>(std::size_t(kov.d), kov.k, plan.blocks,
@@ -128,8 +130,8 @@ int run_reduce(const ReduceOptions& o) {
     c.push_back("party-1 vector alpha * " + std::to_string(gap.merlin_messages()) +
                 " + mu is (kOV vector alpha, Merlin message mu); coordinates compressed to " +
                 std::to_string(mip.d));
-    bytes = double(mip.d) * double(mip.sizes()[0] + mip.sizes()[1]) * (o.binary ? 4.0 : 2.0);
-    check_size("writing the gap-maxip instance to " + o.output, bytes, o.max_bytes, "raise --max-bytes");
+    // Its file is no larger than the explicit instance in memory (4 bytes an
+    // entry, 0/1 entries as text take 2), which explicit_instance checked.
     write_file_atomically(
         o.output,
         [&](std::ostream& out) {

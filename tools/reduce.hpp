@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/common.hpp"
+
 namespace sethkit::tools {
 
 struct ReduceOptions {
@@ -18,7 +20,7 @@ struct ReduceOptions {
   double eps = 1e-6;
   std::string code = "rs";
   double soundness = 0.5;  // attention: backend relative error the embedding tolerates
-  double max_bytes = double(1u << 30);
+  double max_bytes = kDefaultMaxBytes;
   bool quiet = false;
   bool lenient = false;
 };

@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/common.hpp"
+
 namespace sethkit::tools {
 
 struct SolveOptions {
@@ -20,7 +22,7 @@ struct SolveOptions {
   std::string backend = "exact";
   std::string route = "direct";
   double soundness = 0.5;
-  double max_bytes = double(1u << 30);
+  double max_bytes = kDefaultMaxBytes;
   bool json = false;
   bool quiet = false;
   bool lenient = false;

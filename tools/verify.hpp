@@ -9,13 +9,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/common.hpp"
+
 namespace sethkit::tools {
 
 struct VerifyOptions {
   std::vector<std::string> files;
   std::vector<int> ks = {3};
   std::string reference = "cadical";
-  double max_bytes = double(1u << 30);
+  double max_bytes = kDefaultMaxBytes;
   bool json = false;
   bool quiet = false;
   bool lenient = false;

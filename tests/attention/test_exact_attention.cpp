@@ -343,6 +343,73 @@ TEST(attention_exact, OracleErrorsPropagate) {
   EXPECT_THROW(exact_attention_oracle(oracle), InputError);
 }
 
+// Size guards (issue 9): the run's own memory is estimated and refused with
+// the size before anything is allocated.
+TEST(attention_exact, WorkingMemoryIsCountedAndRefusedWithTheSize) {
+  const AttentionInstance inst = random_attention(7, {3, 5, 7}, 4, 2, 1.0, false);
+  ExactOptions opt;
+  opt.threads = 2;
+  opt.tuning.tile_a = 4;
+  opt.tuning.tile_b = 6;
+  // By hand: O and log D (3 x (2 + 1) doubles); per thread a 4 x 6 score
+  // tile, a 4 x 2 W, 3 x 2 value products, 3 x 4 q products, a 4 x 4 Z
+  // (double), two d_v accumulators and the prefix indices.
+  const double per_thread = 8.0 * (24 + 8 + 6 + 12 + 16) + 16.0 * 2 + 8.0 * 3;
+  EXPECT_DOUBLE_EQ(exact_attention_bytes(inst, opt), 8.0 * 3 * 3 + 2 * per_thread);
+  // float32 works on rounded copies of Q, K1, K2, V1, V2: 4 bytes a scalar.
+  ExactOptions single = opt;
+  single.precision = Precision::float32;
+  const double inputs = 3 * 4 + 5 * 4 + 7 * 4 + 5 * 2 + 7 * 2;
+  EXPECT_DOUBLE_EQ(exact_attention_bytes(inst, single),
+                   8.0 * 3 * 3 + 4.0 * inputs + 2 * (4.0 * (24 + 8 + 6 + 12 + 16) + 16.0 * 2 + 8.0 * 3));
+  opt.max_bytes = exact_attention_bytes(inst, opt) - 1;
+  try {
+    exact_attention(inst, opt);
+    FAIL() << "expected a refusal";
+  } catch (const SizeLimitError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exact attention (O is 3 x 2, scratch for 2 threads) needs"));
+  }
+  opt.max_bytes += 1;
+  EXPECT_NO_THROW(exact_attention(inst, opt));
+}
+
+TEST(attention_exact, HugeOutputIsRefusedBeforeAllocating) {
+  // 16 MiB of input whose O is 2^20 x 2^20: 8 TiB.
+  DenseMatrix q(std::size_t(1) << 20, 1), k1(1, 1), v1(1, std::size_t(1) << 20);
+  const AttentionInstance inst = make_attention_instance(std::move(q), {std::move(k1)}, {std::move(v1)});
+  try {
+    exact_attention(inst);
+    FAIL() << "expected a refusal";
+  } catch (const SizeLimitError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("O is 1048576 x 1048576"));
+    EXPECT_THAT(e.what(), HasSubstr("8.00 TiB"));
+  }
+  OracleInstance oracle;  // the oracle form: 2^40 query rows
+  oracle.n_q = std::size_t(1) << 40;
+  oracle.values = {DenseMatrix(1, 1)};
+  oracle.scale = 1.0;
+  oracle.score = [](std::size_t, std::span<const std::size_t>) { return 0.0; };
+  try {
+    exact_attention_oracle(oracle);
+    FAIL() << "expected a refusal";
+  } catch (const SizeLimitError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("O is 1099511627776 x 1"));
+    EXPECT_THAT(e.what(), HasSubstr("16.00 TiB"));
+  }
+}
+
+TEST(attention_exact, ThreadCountIsBounded) {
+  const AttentionInstance inst = random_attention(8, {2, 2}, 2, 1, 1.0, false);
+  ExactOptions opt;
+  opt.threads = kMaxThreads + 1;
+  try {
+    exact_attention(inst, opt);
+    FAIL() << "expected a refusal";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("threads = 1025 is outside 0..1024"));
+  }
+}
+
 TEST(attention_exp, VectorExpMatchesLibm) {
   std::vector<double> x, y;
   for (double t = -760.0; t <= 0.0; t += 0.0137) x.push_back(t);

@@ -151,6 +151,16 @@ TEST(PolyAttention, RankIsTheNumberOfMultiIndices) {
   EXPECT_EQ(poly_rank(4, 35), 82251.0);      // C(39, 4)
 }
 
+// Listing the multi-indices is refused past rank 1e7, with the rank.
+TEST(PolyAttention, ListingAHugeRankIsRefusedWithTheRank) {
+  try {
+    poly_exponents(100, 10);  // C(110, 10) = 4.69e13
+    FAIL() << "expected a refusal";
+  } catch (const SizeLimitError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("rank 4.69e+13 is too large to list"));
+  }
+}
+
 TEST(PolyAttention, FeaturesAndKroneckerIdentityAreExact) {
   // A forced degree with the exp error taken out: O~ must equal the
   // attention of P itself, so only rounding separates them.

@@ -95,3 +95,23 @@ TEST(SatToKov, RefusesOverTheSizeLimitWithTheSize) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("GiB"));
   }
 }
+
+// With no clauses (d = 0) the vectors take no storage, but a party of 2^45
+// vectors is still refused (it once shifted 1 << 45 into a size_t count and
+// ran the solvers out of memory), and d = 0 is counted as a word a vector.
+TEST(SatToKov, NoClausesStillCountsTheVectors) {
+  Cnf f;
+  f.num_vars = 90;
+  try {
+    sat_to_kov(f, 2, 1e30);
+    FAIL() << "expected a refusal";
+  } catch (const SizeLimitError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("2^45 vectors in party 1, above the limit 2^33"));
+  }
+  f.num_vars = 20;
+  EXPECT_DOUBLE_EQ(sat_to_kov_bytes(f, 2), 2 * 1024 * 8.0);
+  EXPECT_THROW(sat_to_kov(f, 2, 2 * 1024 * 8.0 - 1), SizeLimitError);
+  const KOvInstance inst = sat_to_kov(f, 2, 2 * 1024 * 8.0);
+  EXPECT_EQ(inst.d, 0);
+  EXPECT_EQ(inst.sizes(), (std::vector<std::size_t>{1024, 1024}));
+}

@@ -1,0 +1,51 @@
+# Size guards along the chain (issue 9, part 5): SAT -> kOV -> MaxIP /
+# Gap-MaxIP -> attention, and the attention backends. Every allocation the
+# input drives is estimated first and refused over its limit: exit 1 with the
+# size in the message, and nothing written. Included from
+# tests/cli/CMakeLists.txt (uses sethkit_cli_test and CLI_OUT from there).
+set(CHAIN_GUARD_DIR ${CMAKE_CURRENT_BINARY_DIR}/size-guards-chain)
+file(MAKE_DIRECTORY ${CHAIN_GUARD_DIR})
+# No clauses: kOV dimension d = 0, so the vectors take no storage, yet every
+# solver spends memory per vector (this once ran out of memory, or shifted
+# 1 << 45 into undefined behaviour).
+file(WRITE ${CHAIN_GUARD_DIR}/v90-c0.cnf "p cnf 90 0\n")
+file(WRITE ${CHAIN_GUARD_DIR}/v40-c0.cnf "p cnf 40 0\n")
+file(WRITE ${CHAIN_GUARD_DIR}/v60-c1.cnf "p cnf 60 1\n1 0\n")
+
+# No message here may print a float count or an infinite size.
+set(CLI_EXTRA "-DREJECT_RE=inf EiB|[0-9]\\.000000|e\\+308|internal error")
+
+# kMaxPartyVectors (2^33): 90 variables over k = 2 is 2^45 vectors a party.
+sethkit_cli_test(guard_kov_party_vectors 1
+  "sethkit solve: refused: the kOV instance would have 2\\^45 vectors in party 1, above the limit 2\\^33"
+  solve ${CHAIN_GUARD_DIR}/v90-c0.cnf --via kov --k 2)
+# d = 0 still costs a word a vector: 3 x 2^30 vectors, 24 GiB.
+sethkit_cli_test(guard_kov_bytes_no_clauses 1
+  "refused: the kOV instance \\(3 parties, 2\\^30 vectors each, d = 0\\) needs 24.00 GiB \\(limit 1.00 GiB\\)"
+  solve ${CHAIN_GUARD_DIR}/v90-c0.cnf --via kov --k 3)
+# A MaxIP file of empty vectors is a "-" line each: 2 x 2^20 of them.
+sethkit_cli_test(guard_reduce_maxip_no_clauses 1
+  "refused: writing the maxip instance to .*x.maxip needs 4.00 MiB \\(limit 1.00 MiB\\)"
+  reduce ${CHAIN_GUARD_DIR}/v40-c0.cnf --to maxip --k 2 --max-bytes 1M -o ${CLI_OUT}/guard-x.maxip)
+# Gap-MaxIP brute force over kMaxGapMaxIpWork, counted as powers of two.
+sethkit_cli_test(guard_gap_maxip_work 1
+  "refused: deciding the Gap-MaxIP instance by brute force means 2\\^60.0 tuples, about 2\\^61.6 field operations \\(limit 20000000000\\)"
+  solve ${CHAIN_GUARD_DIR}/v60-c1.cnf --via gap-maxip --k 3)
+# Merlin's messages before any code is built (uf20: 2^62.5 per vector).
+sethkit_cli_test(guard_reduce_merlin_messages 1
+  "sethkit reduce: refused: Merlin's 2\\^62.5 messages per party-1 vector needs [0-9.]+ EiB \\(limit 1.00 GiB\\)"
+  reduce examples/uf20-01.cnf --to gap-maxip -o ${CLI_OUT}/guard-g.maxip)
+# The exact backend's O, log D and per-thread scratch against --max-bytes.
+sethkit_cli_test(guard_attention_exact_bytes 1
+  "sethkit attention: refused: exact attention \\(O is 2 x 1, scratch for 2 threads\\) needs 1.78 KiB \\(limit 1.00 KiB\\)"
+  attention tests/data/attention/good --threads 2 --max-bytes 1K -o ${CLI_OUT}/guard-o.npy)
+# --max-bytes reaches the polynomial plan too.
+sethkit_cli_test(guard_attention_poly_bytes 1
+  "sethkit attention: refused: polynomial attention .* rank r = C\\(d\\+g, g\\) = [0-9]+ needs .* \\(limit 4.00 KiB\\)"
+  attention tests/data/attention/good --backend poly --max-bytes 4K -o ${CLI_OUT}/guard-p.npy)
+set(CLI_EXTRA)
+# Threads beyond kMaxThreads (1024) are a usage error, not a libgomp failure.
+sethkit_cli_test(guard_attention_threads 2 "--threads: Value 5000 not in range 0 to 1024"
+  attention tests/data/attention/good --threads 5000 -o ${CLI_OUT}/guard-t.npy)
+sethkit_cli_test(guard_grad_threads 2 "--threads: Value 5000 not in range 0 to 1024"
+  grad tests/data/attention/good --target tests/data/attention/good/Q.npy --threads 5000 -o ${CLI_OUT}/guard-g)
