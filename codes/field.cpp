@@ -114,6 +114,10 @@ Element Field::from_coordinates(std::uint32_t a0, std::uint32_t a1) const {
 }
 
 std::vector<Element> Field::elements() const {
+  if (size_ > kMaxListedElements)
+    throw SizeLimitError("listing the elements of " + name() + " needs " + human_bytes(4.0 * double(size_)) + " (" +
+                         std::to_string(size_) + " elements, limit " + std::to_string(kMaxListedElements) +
+                         "); iterate over the indices 0 .. size()-1 instead");
   std::vector<Element> all(size_);
   for (std::uint64_t i = 0; i < size_; ++i) all[i] = Element(i);
   return all;

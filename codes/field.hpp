@@ -45,6 +45,10 @@ using Element = std::uint32_t;
 // can add 2^30 coordinate products in 64 bits.
 inline constexpr std::uint32_t kMaxCharacteristic = 65535;
 
+// Field::elements() lists at most this many elements (4 bytes each, so
+// 256 MiB); the largest fields here have 65521^2 ~ 2^32 elements (16 GiB).
+inline constexpr std::uint64_t kMaxListedElements = std::uint64_t(1) << 26;
+
 class Field {
  public:
   struct NtlState;  // NTL contexts (codes/ntl_bridge.hpp); opaque here.
@@ -74,7 +78,8 @@ class Field {
   // a0 + a1 w; requires a0, a1 < p, and a1 == 0 for a prime field.
   Element from_coordinates(std::uint32_t a0, std::uint32_t a1) const;
   std::array<std::uint32_t, 2> coordinates(Element x) const { return {x % p_, x / p_}; }
-  // 0 .. size()-1, the whole field in index order.
+  // 0 .. size()-1, the whole field in index order; SizeLimitError (with the
+  // size) when size() > kMaxListedElements.
   std::vector<Element> elements() const;
 
   Element add(Element x, Element y) const;

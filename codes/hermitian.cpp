@@ -75,8 +75,14 @@ std::uint64_t HermitianCode::riemann_roch_dimension(std::uint64_t q, std::uint64
 }
 
 std::vector<Monomial> HermitianCode::pole_basis(std::uint64_t q, std::uint64_t a) {
+  const std::uint64_t count = riemann_roch_dimension(q, a);
+  if (double(count) > kMaxMatrixEntries)
+    throw SizeLimitError("the pole basis of L(" + std::to_string(a) + " P_inf) for q = " + std::to_string(q) +
+                         " has " + std::to_string(count) + " monomials (limit " +
+                         std::to_string(std::uint64_t(kMaxMatrixEntries)) +
+                         ", the rows of a generator matrix); choose a smaller a");
   std::vector<Monomial> basis;
-  basis.reserve(riemann_roch_dimension(q, a));
+  basis.reserve(count);
   for (std::uint64_t j = 0; j < q && j * (q + 1) <= a; ++j)
     for (std::uint64_t i = 0; i * q + j * (q + 1) <= a; ++i) basis.push_back({i, j, i * q + j * (q + 1)});
   // Pole orders are distinct (q and q+1 are coprime and j < q), so this
@@ -89,6 +95,10 @@ std::vector<Monomial> HermitianCode::pole_basis(std::uint64_t q, std::uint64_t a
 std::vector<CurvePoint> HermitianCode::affine_points(const Field& field) {
   if (field.degree() != 2) throw InputError("", "Hermitian curve: needs F_(q^2), got " + field.name());
   const std::uint64_t q = field.characteristic();
+  if (double(q) * double(q) * double(q) > kMaxMatrixEntries)
+    throw SizeLimitError("the Hermitian curve over " + field.name() + " has q^3 = " + std::to_string(q * q * q) +
+                         " affine points (limit " + std::to_string(std::uint64_t(kMaxMatrixEntries)) +
+                         ", the columns of a generator matrix); choose a smaller q");
   // Bucket y by its trace y^q + y, an element of F_q (an index < q).
   std::vector<std::vector<Element>> by_trace(q);
   for (Element y = 0; y < field.size(); ++y) {

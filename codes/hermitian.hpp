@@ -74,8 +74,13 @@ class HermitianCode : public LinearCode {
   const std::vector<Monomial>& monomials() const { return monomials_; }
 
   // All affine points of y^q + y = x^{q+1} over field = F_{q^2}, x then y in
-  // index order; each is checked on the curve.
+  // index order; each is checked on the curve. SizeLimitError (with the
+  // count) when the q^3 points, the columns of a generator, are more than
+  // kMaxMatrixEntries.
   static std::vector<CurvePoint> affine_points(const Field& field);
+  // The monomials x^i y^j (j < q) of pole order i q + j (q+1) <= a.
+  // SizeLimitError (with the count) when there are more than
+  // kMaxMatrixEntries, the rows of a generator.
   static std::vector<Monomial> pole_basis(std::uint64_t q, std::uint64_t a);
   // |pole_basis(q, a)| in O(q), without listing it.
   static std::uint64_t riemann_roch_dimension(std::uint64_t q, std::uint64_t a);

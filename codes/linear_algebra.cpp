@@ -42,17 +42,22 @@ Matrix select_columns(const Matrix& a, std::span<const std::size_t> columns) {
   return s;
 }
 
-void check_elimination_size(const std::string& what, double rows, double cols) {
-  char buf[160];
+void check_matrix_size(const std::string& what, double rows, double cols) {
   if (rows * cols > kMaxMatrixEntries) {
+    char buf[160];
     std::snprintf(buf, sizeof buf, " is a %.0f x %.0f matrix (%.3g entries, limit %.3g)", rows, cols,
                   rows * cols, kMaxMatrixEntries);
     throw SizeLimitError(what + buf + "; choose smaller parameters");
   }
+}
+
+void check_elimination_size(const std::string& what, double rows, double cols) {
+  check_matrix_size(what, rows, cols);
   const double r = std::min(rows, cols);
   if (r * r * std::max(rows, cols) > kMaxEliminationWork) {
-    std::snprintf(buf, sizeof buf, " needs about %.3g field operations to eliminate (limit %.3g)",
-                  r * r * std::max(rows, cols), kMaxEliminationWork);
+    char buf[160];
+    std::snprintf(buf, sizeof buf, " (%.0f x %.0f) needs about %.3g field operations to eliminate (limit %.3g)", rows,
+                  cols, r * r * std::max(rows, cols), kMaxEliminationWork);
     throw SizeLimitError(what + buf + "; choose smaller parameters");
   }
 }

@@ -81,7 +81,13 @@ inline constexpr double kMaxEliminationWork = 1e10;
 // as the F_p coordinate matrix of an F_{p^2} matrix (4 NTL words per entry).
 inline constexpr double kMaxMatrixEntries = double(1u << 24);
 
-// Throws SizeLimitError when eliminating a rows x cols matrix is too much.
+// Throws SizeLimitError ("<what> is a R x C matrix (N entries, limit ...)")
+// when a rows x cols matrix has more than kMaxMatrixEntries entries; called
+// before such a matrix is allocated.
+void check_matrix_size(const std::string& what, double rows, double cols);
+
+// Throws SizeLimitError when eliminating a rows x cols matrix is too much:
+// check_matrix_size, then the work r*r*n against kMaxEliminationWork.
 void check_elimination_size(const std::string& what, double rows, double cols);
 
 }  // namespace sethkit::codes

@@ -3,6 +3,7 @@
 #include "codes/linear_code.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include <NTL/ZZ.h>
@@ -83,6 +84,7 @@ void LinearCode::check_word(std::span<const Element> word, const char* what) con
 Matrix LinearCode::parity_check() const {
   // G = [I | P] up to the column order, so H = [-P^T | I] is zero on G^T.
   const std::size_t r = dimension();
+  check_matrix_size(name_ + " parity-check matrix", double(redundant_positions_.size()), double(length()));
   Matrix h(redundant_positions_.size(), length());
   for (std::size_t a = 0; a < redundant_positions_.size(); ++a) {
     const std::size_t j = redundant_positions_[a];
@@ -172,6 +174,17 @@ Matrix LinearCode::vanishing_subcode(std::span<const std::size_t> positions) con
 
 // --- enumeration -------------------------------------------------------------
 
+double macwilliams_bytes(std::size_t n, std::uint64_t field_size) {
+  // An NTL::ZZ is a pointer; a nonzero one also owns a block of two header
+  // words, the malloc overhead and its 64-bit words.
+  const auto integer = [](double bits) { return 32.0 + 8.0 * std::ceil(std::max(bits, 1.0) / 64.0); };
+  const double rows = double(n) + 1;
+  double bytes = rows * 40.0 + rows * rows * 8.0;  // the row vectors and every handle
+  for (std::size_t a = 0; a <= n; ++a) bytes += double(a + 1) * integer(double(a));  // C(a, b) < 2^a
+  bytes += rows * (8.0 + integer(double(n) * std::log2(double(std::max<std::uint64_t>(field_size, 2)))));
+  return bytes;
+}
+
 std::optional<std::uint64_t> span_size(const Field& field, std::size_t rows) {
   std::uint64_t count = 1;
   const std::uint64_t limit = std::uint64_t(1) << 63;
@@ -241,6 +254,14 @@ std::size_t coordinate_weight(const std::vector<std::uint32_t>& word, std::size_
     for (std::size_t x = 0; x < word.size(); x += 2) weight += (word[x] | word[x + 1]) != 0;
   }
   return weight;
+}
+
+void check_macwilliams_size(const std::string& code_name, std::size_t n, std::uint64_t field_size,
+                            std::uint64_t dual_count) {
+  check_size("the MacWilliams transform for the exact minimum distance of " + code_name + " (length n = " +
+                 std::to_string(n) + ", from " + std::to_string(dual_count) + " dual codewords)",
+             macwilliams_bytes(n, field_size), kMaxMacWilliamsBytes,
+             "lower the enumeration limit (sethkit codes --max-codewords) to leave the distance unknown");
 }
 
 // MacWilliams: A_i = |D|^-1 sum_j B_j K_i(j), K_i(j) = sum_s (-1)^s (Q-1)^(i-s)
@@ -324,6 +345,9 @@ MinimumDistance LinearCode::minimum_distance(std::uint64_t limit, DistanceMethod
     if (!direct_ok && !dual_ok) return {};
     use_direct = direct_ok && (!dual_ok || *direct_count <= *dual_count);
   }
+  // The dual route also needs the MacWilliams tables: refused before the
+  // enumeration when they are too large.
+  if (!use_direct) check_macwilliams_size(name_, length(), field_->size(), *dual_count);
   if (use_direct) {
     const std::vector<std::uint64_t> counts = weight_distribution(*field_, generator_, limit);
     for (std::size_t w = 1; w < counts.size(); ++w)

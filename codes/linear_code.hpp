@@ -49,6 +49,17 @@ inline constexpr std::uint64_t kDefaultEnumerationLimit = std::uint64_t(1) << 24
 // this many symbols (codewords times length): 2^32 is a few seconds.
 inline constexpr double kMaxEnumeratedSymbols = 4294967296.0;
 
+// The dual route of minimum_distance() turns the dual's weights into the
+// code's with the MacWilliams identity over exact integers: Pascal's triangle
+// up to the length n ((n+1)^2 NTL::ZZ, row a holding integers of up to a
+// bits) and the powers (q-1)^i. That takes about n^3/24 + 24 n^2 bytes
+// (macwilliams_bytes): about 100 MiB at n = 1200, 500 MiB at n = 2154; above
+// this limit (n ~ 1650) minimum_distance() refuses (SizeLimitError) instead.
+inline constexpr double kMaxMacWilliamsBytes = 256.0 * 1024 * 1024;
+
+// The estimate compared against kMaxMacWilliamsBytes, for length n over F_q.
+double macwilliams_bytes(std::size_t n, std::uint64_t field_size);
+
 // How an exact minimum distance was obtained.
 enum class DistanceMethod {
   automatic,  // whichever of the two below is enumerable (the smaller)
@@ -89,6 +100,8 @@ class LinearCode {
   const Matrix& generator() const { return generator_; }
   // Systematic parity check H ((n - dimension) x n): H c^T = 0 iff c is a
   // codeword, and H is the identity on the positions outside S.
+  // SizeLimitError (with the size) when H would have more than
+  // kMaxMatrixEntries entries.
   Matrix parity_check() const;
 
   // The codeword c with c[S[i]] = message[i] (requires message.size() ==
@@ -107,7 +120,12 @@ class LinearCode {
 
   // Exact minimum distance when |F|^k or |F|^(n-k) is at most `limit` (and
   // that many codewords times n at most kMaxEnumeratedSymbols); otherwise
-  // value is nullopt: unknown, never estimated.
+  // value is nullopt: unknown, never estimated. The dual route also needs the
+  // MacWilliams tables within kMaxMacWilliamsBytes: when that route is taken
+  // and they are not, SizeLimitError with the size, before any enumeration.
+  // (It is taken only when |F|^(n-k) < |F|^k, or by `method`: whenever the
+  // tables are that large, n - k is small and the direct route is not
+  // enumerable.)
   MinimumDistance minimum_distance(std::uint64_t limit = kDefaultEnumerationLimit,
                                    DistanceMethod method = DistanceMethod::automatic) const;
 

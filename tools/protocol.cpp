@@ -1,8 +1,11 @@
 #include "tools/protocol.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <limits>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -15,9 +18,69 @@ namespace sethkit::tools {
 namespace {
 
 using nlohmann::json;
+using Tuples = std::vector<std::vector<std::vector<std::uint8_t>>>;
+
+// A count given as its log2 (so that 2^5000 is no overflow): the nearest
+// integer below 2^53, else "2^x" (never "%f" digits, never "inf").
+std::string log2_count_text(double log2_count) {
+  if (!(log2_count < 53)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "2^%.1f", log2_count);
+    return buf;
+  }
+  return std::to_string(static_cast<unsigned long long>(std::llround(std::exp2(log2_count))));
+}
+
+// Bytes of `count` tuples of k sets of m bytes as nested vectors: per tuple
+// its vector (24 bytes) and its block of k set vectors (24 each, plus 16 of
+// malloc overhead), per set a block of m bytes in 16-byte granules plus 16.
+double tuple_bytes(double count, int k, std::size_t m) {
+  const double set = 24.0 + 16.0 + 16.0 * std::ceil(double(std::max<std::size_t>(m, 1)) / 16.0);
+  return count * (24.0 + 16.0 + double(k) * set);
+}
+
+// Bytes of the Merlin messages analyse() keeps: each is n_C field elements
+// in its own vector.
+double merlin_bytes(double log2_count, std::size_t positions) {
+  return std::exp2(log2_count) * (24.0 + 16.0 + 4.0 * double(positions));
+}
+
+// Lists the set tuples after checking their number and storage: the kOV
+// tuples of `kov` (one per choice of a vector in each party), or without it
+// every tuple of k subsets of [m].
+Tuples list_tuples(const KOvInstance* kov, std::size_t m, int k, double log2_count, double max_bytes) {
+  const std::string what = log2_count_text(log2_count) + " set tuples (" + std::to_string(k) + " sets of m = " +
+                           std::to_string(m) + " elements each)";
+  const std::string hint = "--max-work 0 to print the parameters only";
+  if (std::exp2(log2_count) > kMaxProtocolTuples)
+    throw SizeLimitError("the exact analysis would list " + what + ", over the limit of " +
+                         count_text(kMaxProtocolTuples) + " (2^20) tuples; pass " + hint);
+  check_size("listing the " + what, tuple_bytes(std::exp2(log2_count), k, m), max_bytes,
+             "pass a larger --max-bytes, or " + hint);
+  Tuples tuples;
+  tuples.reserve(std::size_t(std::llround(std::exp2(log2_count))));
+  std::vector<std::size_t> idx(std::size_t(k), 0);
+  const auto party_size = [&](std::size_t p) {
+    return kov ? kov->parties[p].size() : std::size_t(1) << m;  // m k <= 20 here without kov
+  };
+  while (true) {
+    std::vector<std::vector<std::uint8_t>> t;
+    for (std::size_t p = 0; p < idx.size(); ++p) {
+      std::vector<std::uint8_t> s(m);
+      for (std::size_t e = 0; e < m; ++e)
+        s[e] = kov ? std::uint8_t(kov->parties[p].bit(idx[p], int(e))) : std::uint8_t((idx[p] >> e) & 1);
+      t.push_back(std::move(s));
+    }
+    tuples.push_back(std::move(t));
+    std::size_t p = 0;
+    while (p < idx.size() && ++idx[p] == party_size(p)) idx[p++] = 0;
+    if (p == idx.size()) break;
+  }
+  return tuples;
+}
 
 // Exact analysis over the given set tuples: the best Merlin message for each.
-json analyse(const protocols::MaDisjointness& proto, const std::vector<std::vector<std::vector<std::uint8_t>>>& tuples) {
+json analyse(const protocols::MaDisjointness& proto, const Tuples& tuples) {
   std::vector<std::vector<codes::Element>> merlin;
   proto.for_each_merlin_message([&](std::span<const codes::Element> mu) { merlin.emplace_back(mu.begin(), mu.end()); });
   std::size_t disjoint = 0, complete = 0, intersecting = 0, worst = 0;
@@ -62,7 +125,9 @@ CLI::App* setup_protocol(CLI::App& app, ProtocolOptions& o) {
   sub->add_option("--k", o.k, "parties")->check(CLI::Range(2, 16))->capture_default_str();
   sub->add_option("--code", o.code, "rs or hermitian")->check(CLI::IsMember({"rs", "hermitian"}))->capture_default_str();
   sub->add_option("--soundness", o.soundness, "target soundness")->check(CLI::Range(1e-6, 0.999999))->capture_default_str();
-  sub->add_option("--max-work", o.max_work, "field operations the exact analysis may take")->capture_default_str();
+  sub->add_option("--max-work", o.max_work, "field operations the exact analysis may take (over it: skipped)")
+      ->capture_default_str();
+  add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print one JSON object");
   sub->add_flag("--lenient", o.lenient, "lenient DIMACS");
   return sub;
@@ -70,43 +135,19 @@ CLI::App* setup_protocol(CLI::App& app, ProtocolOptions& o) {
 
 int run_protocol(const ProtocolOptions& o) {
   if (o.file.empty() && o.m == 0) throw InputError("", "give a CNF FILE or --m M (the universe size)");
-  std::vector<std::vector<std::vector<std::uint8_t>>> tuples;
+  // How many set tuples the exact analysis would list (log2; -inf: none).
+  // Nothing is listed before the work and size checks below.
+  double log2_tuples = -std::numeric_limits<double>::infinity();
+  std::optional<KOvInstance> kov;
   std::size_t m = o.m;
   if (!o.file.empty()) {
     const Cnf cnf = load_cnf(o.file, o.lenient);
-    const KOvInstance kov = reductions::sat_to_kov(cnf, o.k, 1e9);
-    m = std::size_t(kov.d);
-    double count = 1;
-    for (const auto& party : kov.parties) count *= double(party.size());
-    if (count > 1e6) throw SizeLimitError("the kOV instance has " + std::to_string(count) + " tuples (limit 1e6)");
-    std::vector<std::size_t> idx(std::size_t(o.k), 0);
-    while (count > 0) {
-      std::vector<std::vector<std::uint8_t>> t;
-      for (int p = 0; p < o.k; ++p) {
-        std::vector<std::uint8_t> s(m);
-        for (std::size_t e = 0; e < m; ++e) s[e] = kov.parties[std::size_t(p)].bit(idx[std::size_t(p)], int(e));
-        t.push_back(std::move(s));
-      }
-      tuples.push_back(std::move(t));
-      std::size_t p = 0;
-      while (p < idx.size() && ++idx[p] == kov.parties[p].size()) idx[p++] = 0;
-      if (p == idx.size()) break;
-    }
+    kov = reductions::sat_to_kov(cnf, o.k, o.max_bytes);
+    m = std::size_t(kov->d);
+    log2_tuples = 0;
+    for (const auto& party : kov->parties) log2_tuples += std::log2(double(party.size()));
   } else if (double(m) * o.k <= 20) {  // every tuple of subsets of [m]
-    const std::uint64_t sets = std::uint64_t(1) << m;
-    std::vector<std::uint64_t> idx(std::size_t(o.k), 0);
-    while (true) {
-      std::vector<std::vector<std::uint8_t>> t;
-      for (std::uint64_t bits : idx) {
-        std::vector<std::uint8_t> s(m);
-        for (std::size_t e = 0; e < m; ++e) s[e] = (bits >> e) & 1;
-        t.push_back(std::move(s));
-      }
-      tuples.push_back(std::move(t));
-      std::size_t p = 0;
-      while (p < idx.size() && ++idx[p] == sets) idx[p++] = 0;
-      if (p == idx.size()) break;
-    }
+    log2_tuples = double(m) * o.k;
   }
   const protocols::ProtocolPlan plan = protocols::choose_parameters(m, o.k, o.soundness, o.code);
   json j;
@@ -125,14 +166,22 @@ int run_protocol(const ProtocolOptions& o) {
   j["log2_dimension"] = std::log2(double(plan.positions)) + plan.log2_messages_per_party * (o.k - 1);
   j["paper_merlin_bits"] = plan.paper_merlin_bits;
   j["paper_party_bits"] = plan.paper_party_bits;
-  const double work = double(tuples.size()) * std::exp2(plan.log2_merlin_messages) * double(plan.positions) *
-                      double(plan.blocks) * o.k;
-  if (tuples.empty()) {
+  // Field operations of the analysis, as log2 (finite however large).
+  const double log2_work = log2_tuples + plan.log2_merlin_messages + std::log2(double(plan.positions)) +
+                           std::log2(double(plan.blocks)) + std::log2(double(o.k));
+  // (At most 2^997: then no estimate below overflows to infinity.)
+  const double log2_max_work = std::log2(std::min(o.max_work, 1e300));
+  if (!std::isfinite(log2_tuples)) {
     j["analysis"] = "skipped: the universe is too large to enumerate every set tuple";
-  } else if (work > o.max_work) {
-    j["analysis"] = "skipped: about " + std::to_string(work) + " field operations (limit --max-work " +
-                    std::to_string(o.max_work) + ")";
+  } else if (!(log2_work <= log2_max_work)) {  // checked before anything is listed
+    j["analysis"] = "skipped: about " + log2_count_text(log2_work) + " field operations (limit --max-work " +
+                    count_text(std::max(o.max_work, 0.0)) + ")";
   } else {
+    check_size("keeping the " + log2_count_text(plan.log2_merlin_messages) + " Merlin messages of " +
+                   std::to_string(plan.positions) + " symbols each",
+               merlin_bytes(plan.log2_merlin_messages, plan.positions), o.max_bytes,
+               "pass a larger --max-bytes, or --max-work 0 to print the parameters only");
+    const Tuples tuples = list_tuples(kov ? &*kov : nullptr, m, o.k, log2_tuples, o.max_bytes);
     protocols::MaDisjointness proto(m, o.k, plan.blocks, protocols::build_code(plan));
     j["analysis"] = analyse(proto, tuples);
   }

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdlib>
+#include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "codes/field.hpp"
+#include "problems/errors.hpp"
 
 namespace sethkit::codes::test {
 
@@ -22,6 +25,17 @@ inline std::vector<Element> random_message(const Field& f, std::size_t length, s
   std::vector<Element> m(length);
   for (Element& e : m) e = random_element(f, rng);
   return m;
+}
+
+// The message of the SizeLimitError that `run` throws, or a note that it
+// threw none (so a size-guard test fails, and says why, when the guard goes).
+inline std::string size_refusal(const std::function<void()>& run) {
+  try {
+    run();
+  } catch (const SizeLimitError& e) {
+    return e.what();
+  }
+  return "(no SizeLimitError)";
 }
 
 }  // namespace sethkit::codes::test

@@ -235,5 +235,14 @@ TEST(codes_field, ToStringNamesCoordinates) {
   EXPECT_EQ(Field::prime(11)->name(), "GF(11)");
 }
 
+TEST(codes_field, ListingAHugeFieldIsRefusedWithTheSize) {
+  const auto big = Field::quadratic(65521);  // 65521^2 elements: 16 GiB as a list
+  const std::string what = test::size_refusal([&] { (void)big->elements(); });
+  EXPECT_NE(what.find("listing the elements of GF(65521^2) needs 15.99 GiB (4293001441 elements, limit 67108864)"),
+            std::string::npos)
+      << what;
+  EXPECT_EQ(Field::quadratic(251)->elements().size(), 251u * 251u);
+}
+
 }  // namespace
 }  // namespace sethkit::codes

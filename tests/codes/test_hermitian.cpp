@@ -228,5 +228,43 @@ TEST(codes_hermitian, BadParametersAreInputErrors) {
   EXPECT_THROW(HermitianCode(1009, 5), SizeLimitError);
 }
 
+// Size guards: refused before the points or the generator are listed, with
+// the size in the message.
+TEST(codes_hermitian, TooManyGeneratorEntriesAreRefusedWithTheSize) {
+  const std::string what = test::size_refusal([] { HermitianCode(1009, 5); });
+  EXPECT_NE(what.find("Hermitian C_L(5 P_inf) over GF(1009^2) generator is a 1 x 1027243729 matrix (1.03e+09 "
+                      "entries, limit 1.68e+07)"),
+            std::string::npos)
+      << what;
+}
+
+TEST(codes_hermitian, TooMuchEliminationWorkIsRefusedWithTheSize) {
+  // q = 17: L(1600 P_inf) has dimension 1465 on 4913 points, 7.2e6 entries
+  // but 1465^2 * 4913 = 1.05e10 > 1e10; so has the product C^(8) of
+  // L(200 P_inf) (dimension 78).
+  const std::string direct = test::size_refusal([] { HermitianCode(17, 1600); });
+  EXPECT_NE(direct.find("generator (1465 x 4913) needs about 1.05e+10 field operations"), std::string::npos) << direct;
+  const HermitianCode code(17, 200);
+  EXPECT_EQ(code.dimension(), 78u);
+  const std::string what = test::size_refusal([&] { (void)code.product(8); });
+  EXPECT_NE(what.find("Hermitian C_L(1600 P_inf) over GF(17^2) generator (1465 x 4913) needs about 1.05e+10 field "
+                      "operations to eliminate (limit 1e+10)"),
+            std::string::npos)
+      << what;
+}
+
+TEST(codes_hermitian, HugeCurveAndPoleBasisAreRefusedWithTheSize) {
+  const auto f = Field::quadratic(257);  // 257^3 = 16974593 points > 2^24
+  const std::string points = test::size_refusal([&] { (void)HermitianCode::affine_points(*f); });
+  EXPECT_NE(points.find("the Hermitian curve over GF(257^2) has q^3 = 16974593 affine points (limit 16777216"),
+            std::string::npos)
+      << points;
+  const std::string basis = test::size_refusal([] { (void)HermitianCode::pole_basis(3, 100000000); });
+  EXPECT_NE(basis.find("the pole basis of L(100000000 P_inf) for q = 3 has 99999998 monomials (limit 16777216"),
+            std::string::npos)
+      << basis;
+  EXPECT_EQ(HermitianCode::affine_points(*Field::quadratic(13)).size(), 13u * 13u * 13u);
+}
+
 }  // namespace
 }  // namespace sethkit::codes

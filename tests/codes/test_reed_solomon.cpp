@@ -190,5 +190,58 @@ TEST(codes_reed_solomon, BadParametersAreInputErrors) {
   EXPECT_EQ(ReedSolomonCode::first_points(f, 11, 6).product(2)->dimension(), 11u);  // = n: allowed
 }
 
+// Size guards: refused before the generator is built, with its size.
+TEST(codes_reed_solomon, TooManyGeneratorEntriesAreRefusedWithTheSize) {
+  const auto f = Field::prime(65521);
+  const std::string what = test::size_refusal([&] { ReedSolomonCode::first_points(f, 65521, 300); });
+  EXPECT_NE(what.find("Reed-Solomon generator is a 300 x 65521 matrix (1.97e+07 entries, limit 1.68e+07)"),
+            std::string::npos)
+      << what;
+  std::vector<Element> points(65521);
+  for (std::size_t i = 0; i < points.size(); ++i) points[i] = Element(i);
+  const std::string direct = test::size_refusal([&] { ReedSolomonCode(f, points, 300); });
+  EXPECT_NE(direct.find("300 x 65521 matrix"), std::string::npos) << direct;
+}
+
+TEST(codes_reed_solomon, TooMuchEliminationWorkIsRefusedWithTheSize) {
+  // 2048 x 4096 = 2^23 entries (under 2^24), but 2048^2 * 4096 = 1.7e10 work.
+  const std::string what =
+      test::size_refusal([] { ReedSolomonCode::first_points(Field::prime(4099), 4096, 2048); });
+  EXPECT_NE(what.find("Reed-Solomon generator (2048 x 4096) needs about 1.72e+10 field operations to eliminate "
+                      "(limit 1e+10)"),
+            std::string::npos)
+      << what;
+}
+
+TEST(codes_reed_solomon, HugeParityCheckIsRefusedWithTheSize) {
+  // A 1 x 65521 generator is small; its parity check is 65520 x 65521.
+  const ReedSolomonCode code = ReedSolomonCode::first_points(Field::prime(65521), 65521, 1);
+  const std::string what = test::size_refusal([&] { (void)code.parity_check(); });
+  EXPECT_NE(what.find("parity-check matrix is a 65520 x 65521 matrix (4.29e+09 entries"), std::string::npos)
+      << what;
+  EXPECT_NE(test::size_refusal([&] { (void)code.dual(); }).find("65520 x 65521"), std::string::npos);
+}
+
+TEST(codes_reed_solomon, HugeMacWilliamsTransformIsRefusedWithTheSize) {
+  // |F|^(n-k) = 2161 dual codewords are few, but the MacWilliams tables for
+  // n = 2154 take about 500 MiB.
+  const ReedSolomonCode code = ReedSolomonCode::first_points(Field::prime(2161), 2154, 2153);
+  EXPECT_GT(macwilliams_bytes(2154, 2161), kMaxMacWilliamsBytes);
+  for (DistanceMethod method : {DistanceMethod::automatic, DistanceMethod::dual}) {
+    const std::string what = test::size_refusal([&] { (void)code.minimum_distance(kDefaultEnumerationLimit, method); });
+    EXPECT_NE(what.find("MacWilliams transform for the exact minimum distance of RS[2154, 2153] over GF(2161) "
+                        "(length n = 2154, from 2161 dual codewords) needs "),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find(" MiB (limit 256.00 MiB)"), std::string::npos) << what;
+  }
+  // A shorter code of the same kind still gets its exact distance that way.
+  const ReedSolomonCode small = ReedSolomonCode::first_points(Field::prime(211), 200, 199);
+  const MinimumDistance d = small.minimum_distance();
+  ASSERT_TRUE(d.value.has_value());
+  EXPECT_EQ(*d.value, 2u);
+  EXPECT_EQ(d.method, "dual enumeration + MacWilliams identity");
+}
+
 }  // namespace
 }  // namespace sethkit::codes
