@@ -2,6 +2,7 @@
 // orthogonal kOV tuple reaches the threshold n_C with some Merlin message
 // (the erratum: the paper's proof of Theorem 4.7 says orthogonal tuples get
 // at most m/2); a non-orthogonal one stays at or below the NO bound.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -92,6 +93,28 @@ TEST(KovToGapMaxIp, SizeGuards) {
   std::mt19937_64 rng(63);
   const KOvInstance kov = random_kov(rng, 2, 4, 3);
   const GapMaxIpReduction gap(kov, protocol_for(2, 4), 1e8);
-  EXPECT_THROW(gap.explicit_instance(16), SizeLimitError);
-  EXPECT_THROW(GapMaxIpReduction(kov, protocol_for(2, 4), 8), SizeLimitError);
+  try {
+    gap.explicit_instance(16);
+    FAIL() << "expected a refusal";
+  } catch (const SizeLimitError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("the explicit Gap-MaxIP instance (dimension "));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("(limit 16 B)"));
+  }
+  // Each allocation of the constructor in turn: Merlin's messages first, then
+  // the encodings of the 6 kOV vectors (T blocks of n_C symbols each).
+  const auto protocol = protocol_for(2, 4);
+  const double merlin = double(*protocol->merlin_message_count()) * double(protocol->positions()) * 4.0;
+  const double encodings = 6.0 * double(protocol->blocks() * protocol->positions()) * 4.0;
+  ASSERT_LT(merlin, encodings);  // so a limit between the two reaches the second guard
+  auto refusal = [&](double max_bytes) {
+    try {
+      GapMaxIpReduction(kov, protocol, max_bytes);
+    } catch (const SizeLimitError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no refusal");
+  };
+  EXPECT_THAT(refusal(merlin - 1), ::testing::HasSubstr("admissible messages"));
+  EXPECT_THAT(refusal(encodings - 1), ::testing::HasSubstr("the protocol encodings of the kOV vectors needs"));
+  EXPECT_NO_THROW(GapMaxIpReduction(kov, protocol, encodings));
 }
