@@ -283,6 +283,22 @@ TEST(PolyAttention, BoundIsHalvedForNonnegativeValues) {
               1e-12 * b.approx_bound);
 }
 
+// Within any memory limit, a rank past int32 (the feature tables' index
+// type) is still refused, before anything is allocated.
+TEST(PolyAttention, RankPastTheIndexRangeIsRefused) {
+  const AttentionInstance inst = random_instance(5, {2, 2}, 40, 1, 0.1, false);
+  PolyOptions opt;
+  opt.degree = 20;  // rank C(60, 20) = 4.2e15
+  opt.max_bytes = 1e300;
+  try {
+    poly_attention(inst, opt);
+    FAIL() << "expected a refusal";
+  } catch (const SizeLimitError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("rank r = "));
+    EXPECT_THAT(e.what(), HasSubstr("exceeds the index range"));
+  }
+}
+
 TEST(PolyAttention, RefusalNamesRankAndBytes) {
   // k = 3, d = 8, entries up to 2: R = 8, eps = 1e-9 needs g = 28, rank
   // C(36, 8) = 30260340: over 10 GiB, past the default 4 GiB.
