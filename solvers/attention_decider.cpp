@@ -11,10 +11,16 @@
 namespace sethkit::solvers {
 namespace {
 
-// The instance with only the data rows (row_map >= 0) on every key side.
+// The instance with only the data rows (row_map >= 0) on every key side;
+// only the kept rows are copied (and Q).
 AttentionInstance data_rows_only(const AttentionInstance& inst) {
-  AttentionInstance out = inst;
-  out.manifest.reset();
+  AttentionInstance out;
+  out.k = inst.k;
+  out.q = inst.q;
+  out.scale = inst.scale;
+  out.precision = inst.precision;
+  out.keys.resize(inst.keys.size());
+  out.values.resize(inst.values.size());
   for (std::size_t p = 0; p < inst.keys.size(); ++p) {
     const auto& map = inst.manifest->row_map[p + 1];
     std::size_t kept = 0;

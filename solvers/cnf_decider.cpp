@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <cmath>
 #include <cstdio>
@@ -59,6 +60,14 @@ std::pair<protocols::ProtocolPlan, std::unique_ptr<reductions::GapMaxIpReduction
   auto protocol = std::make_shared<protocols::MaDisjointness>(std::size_t(kov.d), kov.k, plan.blocks,
                                                               protocols::build_code(plan));
   return {plan, std::make_unique<reductions::GapMaxIpReduction>(kov, protocol, options.max_bytes)};
+}
+
+// A stage's refusal, saying that --max-bytes is shared by the chain and how
+// much of it the earlier stages hold.
+SizeLimitError shared_budget_refusal(const SizeLimitError& e, double max_bytes, const std::string& held_by,
+                                     double held) {
+  return SizeLimitError(std::string(e.what()) + " (--max-bytes " + human_bytes(max_bytes) +
+                        " covers the whole chain, and " + held_by + " already hold " + human_bytes(held) + " of it)");
 }
 
 }  // namespace
@@ -169,19 +178,43 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
       break;
     }
     case Level::attention: {
+      // The kOV, MaxIP and attention instances are all held until the
+      // witness is mapped back, so one --max-bytes covers them together:
+      // each stage may use what the instances before it leave.
+      double held = 0;
       const auto split = reductions::split_variables(cnf.num_vars, options.k);
       const KOvInstance kov = reductions::sat_to_kov(cnf, options.k, options.max_bytes);
+      held += kov_binary_bytes(kov.k, kov.d, kov.sizes());
       // The MaxIP instance of the chosen route; its party-1 vectors are the query rows.
       std::unique_ptr<reductions::GapMaxIpReduction> gap;
       MaxIpInstance mip;
-      if (options.attention_protocol_route) {
-        gap = build_gap_reduction(kov, options).second;
-        mip = gap->explicit_instance(options.max_bytes);
-      } else {
-        mip = reductions::kov_to_maxip(kov, options.max_bytes);
+      try {
+        if (options.attention_protocol_route) {
+          DecideOptions left = options;
+          left.max_bytes = options.max_bytes - held;
+          gap = build_gap_reduction(kov, left).second;
+          mip = gap->explicit_instance(options.max_bytes - held);
+        } else {
+          mip = reductions::kov_to_maxip(kov, options.max_bytes - held);
+        }
+      } catch (const SizeLimitError& e) {
+        throw shared_budget_refusal(e, options.max_bytes, "the kOV instance", held);
       }
-      const reductions::AttentionEmbedding emb =
-          reductions::maxip_to_attention(mip, options.attention_eps, options.max_bytes);
+      held += maxip_memory_bytes(mip.d, mip.sizes());
+      std::optional<reductions::AttentionEmbedding> built;
+      try {
+        built = reductions::maxip_to_attention(mip, options.attention_eps, options.max_bytes - held);
+      } catch (const SizeLimitError& e) {
+        throw shared_budget_refusal(e, options.max_bytes, "the kOV and MaxIP instances", held);
+      }
+      const reductions::AttentionEmbedding& emb = *built;
+      double matrices = double(emb.instance.q.data.size());
+      for (std::size_t p = 0; p < emb.instance.keys.size(); ++p)
+        matrices += double(emb.instance.keys[p].data.size() + emb.instance.values[p].data.size());
+      // The decider also copies Q and the instance's data rows (at most all of it).
+      held += 2 * 8.0 * matrices;
+      check_size("holding the chain's instances (kOV, MaxIP, attention, and the attention's data-row copy)", held,
+                 options.max_bytes, "raise --max-bytes");
       d.instance_summary = "k = " + std::to_string(emb.instance.k) + ", n = " + join_sizes(emb.instance.lengths()) +
                            ", d = " + std::to_string(emb.instance.d()) +
                            (gap ? " (protocol route, explicit Gap-MaxIP)" : " (direct route)");
@@ -192,8 +225,15 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
       AttentionDecideOptions backend;
       backend.backend = options.attention_poly ? AttentionBackend::poly : AttentionBackend::exact;
       backend.eps = options.attention_eps;
-      backend.max_bytes = options.max_bytes;
-      const AttentionRowDecisions rows = decide_attention_rows(emb.instance, backend);
+      backend.max_bytes = options.max_bytes - held;
+      std::optional<AttentionRowDecisions> decided;
+      try {
+        decided = decide_attention_rows(emb.instance, backend);
+      } catch (const SizeLimitError& e) {
+        throw shared_budget_refusal(e, options.max_bytes, "the kOV, MaxIP and attention instances and its data-row copy",
+                                    held);
+      }
+      const AttentionRowDecisions& rows = *decided;
       if (!rows.details.empty()) d.notes += "; " + rows.details;
       d.solver = "attention " + rows.backend;
       std::size_t yes_row = rows.yes.size();

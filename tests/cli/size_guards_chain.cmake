@@ -49,3 +49,14 @@ sethkit_cli_test(guard_attention_threads 2 "--threads: Value 5000 not in range 0
   attention tests/data/attention/good --threads 5000 -o ${CLI_OUT}/guard-t.npy)
 sethkit_cli_test(guard_grad_threads 2 "--threads: Value 5000 not in range 0 to 1024"
   grad tests/data/attention/good --target tests/data/attention/good/Q.npy --threads 5000 -o ${CLI_OUT}/guard-g)
+
+# solve --via attention holds the kOV, MaxIP and attention instances at once:
+# one --max-bytes covers them together (uf20-01, k = 3: 3.08 MiB in all).
+set(CLI_EXTRA "-DREJECT_RE=inf EiB|[0-9]\\.000000|internal error")
+sethkit_cli_test(guard_attention_chain_total 1
+  "refused: holding the chain's instances \\(kOV, MaxIP, attention, and the attention's data-row copy\\) needs 3.08 MiB \\(limit 2.00 MiB\\)"
+  solve examples/uf20-01.cnf --via attention --k 3 --max-bytes 2M)
+sethkit_cli_test(guard_attention_chain_stage 1
+  "refused: the attention instance .* needs 1.42 MiB \\(limit 1.24 MiB\\).*covers the whole chain, and the kOV and MaxIP instances already hold 232.55 KiB"
+  solve examples/uf20-01.cnf --via attention --k 3 --max-bytes 1500K)
+set(CLI_EXTRA)
