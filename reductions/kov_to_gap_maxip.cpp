@@ -102,6 +102,12 @@ double GapMaxIpReduction::explicit_dimension() const {
   return dim;
 }
 
+double GapMaxIpReduction::memory_bytes() const {
+  double vectors = 0;
+  for (const auto& party : encoded_) vectors += double(party.size());
+  return double(merlin_.size()) * 4.0 + vectors * double(blocks_ * n_c_) * 4.0;
+}
+
 MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {
   const double dim = explicit_dimension();
   double vectors = 0;

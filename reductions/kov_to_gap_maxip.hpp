@@ -43,6 +43,9 @@ class GapMaxIpReduction {
   int64_t threshold() const;                     // n_C
   int64_t no_bound() const;                      // n_C - dist(C')
   std::size_t merlin_messages() const { return merlin_.size() / std::max<std::size_t>(n_c_, 1); }
+  // Bytes held: Merlin's messages and the encodings of the kOV vectors, as
+  // estimated by the constructor's size guards.
+  double memory_bytes() const;
   const protocols::MaDisjointness& protocol() const { return *protocol_; }
 
   // The Gap-MaxIP inner product of a tuple (party-1 index = alpha * M + mu).

@@ -67,7 +67,7 @@ std::pair<protocols::ProtocolPlan, std::unique_ptr<reductions::GapMaxIpReduction
 SizeLimitError shared_budget_refusal(const SizeLimitError& e, double max_bytes, const std::string& held_by,
                                      double held) {
   return SizeLimitError(std::string(e.what()) + " (--max-bytes " + human_bytes(max_bytes) +
-                        " covers the whole chain, and " + held_by + " already hold " + human_bytes(held) + " of it)");
+                        " covers the whole chain; already held by " + held_by + ": " + human_bytes(held) + ")");
 }
 
 }  // namespace
@@ -193,19 +193,23 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
           DecideOptions left = options;
           left.max_bytes = options.max_bytes - held;
           gap = build_gap_reduction(kov, left).second;
+          held += gap->memory_bytes();
           mip = gap->explicit_instance(options.max_bytes - held);
         } else {
           mip = reductions::kov_to_maxip(kov, options.max_bytes - held);
         }
       } catch (const SizeLimitError& e) {
-        throw shared_budget_refusal(e, options.max_bytes, "the kOV instance", held);
+        throw shared_budget_refusal(e, options.max_bytes,
+                                    gap ? "the kOV instance and the protocol's tables" : "the kOV instance", held);
       }
       held += maxip_memory_bytes(mip.d, mip.sizes());
       std::optional<reductions::AttentionEmbedding> built;
       try {
         built = reductions::maxip_to_attention(mip, options.attention_eps, options.max_bytes - held);
       } catch (const SizeLimitError& e) {
-        throw shared_budget_refusal(e, options.max_bytes, "the kOV and MaxIP instances", held);
+        throw shared_budget_refusal(
+            e, options.max_bytes, gap ? "the kOV and MaxIP instances and the protocol's tables" : "the kOV and MaxIP instances",
+            held);
       }
       const reductions::AttentionEmbedding& emb = *built;
       double matrices = double(emb.instance.q.data.size());
@@ -213,8 +217,9 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
         matrices += double(emb.instance.keys[p].data.size() + emb.instance.values[p].data.size());
       // The decider also copies Q and the instance's data rows (at most all of it).
       held += 2 * 8.0 * matrices;
-      check_size("holding the chain's instances (kOV, MaxIP, attention, and the attention's data-row copy)", held,
-                 options.max_bytes, "raise --max-bytes");
+      check_size(std::string("holding the chain's instances (kOV, MaxIP, ") + (gap ? "the protocol's tables, " : "") +
+                     "attention, and the attention's data-row copy)",
+                 held, options.max_bytes, "raise --max-bytes");
       d.instance_summary = "k = " + std::to_string(emb.instance.k) + ", n = " + join_sizes(emb.instance.lengths()) +
                            ", d = " + std::to_string(emb.instance.d()) +
                            (gap ? " (protocol route, explicit Gap-MaxIP)" : " (direct route)");

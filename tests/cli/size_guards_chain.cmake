@@ -57,6 +57,10 @@ sethkit_cli_test(guard_attention_chain_total 1
   "refused: holding the chain's instances \\(kOV, MaxIP, attention, and the attention's data-row copy\\) needs 3.08 MiB \\(limit 2.00 MiB\\)"
   solve examples/uf20-01.cnf --via attention --k 3 --max-bytes 2M)
 sethkit_cli_test(guard_attention_chain_stage 1
-  "refused: the attention instance .* needs 1.42 MiB \\(limit 1.24 MiB\\).*covers the whole chain, and the kOV and MaxIP instances already hold 232.55 KiB"
+  "refused: the attention instance .* needs 1.42 MiB \\(limit 1.24 MiB\\).*covers the whole chain; already held by the kOV and MaxIP instances: 232.55 KiB"
   solve examples/uf20-01.cnf --via attention --k 3 --max-bytes 1500K)
+# The protocol route counts Merlin's messages and the encodings too.
+sethkit_cli_test(guard_attention_chain_protocol 1
+  "refused: the explicit Gap-MaxIP instance .* needs 7.75 KiB \\(limit 6.48 KiB\\).*already held by the kOV instance and the protocol's tables: 1.52 KiB"
+  solve examples/pigeonhole-3-2.cnf --via attention --route protocol --k 2 --max-bytes 8K)
 set(CLI_EXTRA)
