@@ -35,6 +35,7 @@
 #include <string>
 #include <type_traits>
 
+#include "attention/backend_options.hpp"
 #include "attention/blas_threads.hpp"
 #include "attention/vector_exp.hpp"
 #include "problems/errors.hpp"
@@ -343,13 +344,6 @@ void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads,
   }
 }
 
-int resolve_threads(int threads) {
-  if (threads < 0 || threads > kMaxThreads)
-    throw InputError("", "threads = " + std::to_string(threads) + " is outside 0.." + std::to_string(kMaxThreads) +
-                             " (0: OpenMP's default)");
-  return threads == 0 ? omp_get_max_threads() : threads;
-}
-
 // What a run allocates beyond its input (see exact_attention_bytes): O and
 // log D in double, `copied` input scalars converted to the working precision,
 // and per thread a Scratch and a scorer (tiles clamped to the side lengths,
@@ -374,12 +368,6 @@ void check_window(const std::optional<CausalWindow>& window, int k) {
     throw InputError("", "causal windows (w1, w2) are defined for k = 3 only (this instance has k = " +
                              std::to_string(k) + ")");
   }
-}
-
-double resolve_scale(const std::optional<double>& option, double fallback) {
-  const double scale = option.value_or(fallback);
-  if (!std::isfinite(scale)) throw InputError("", "the attention scale must be finite");
-  return scale;
 }
 
 void check_tuning(const ExactTuning& t) {
@@ -430,22 +418,21 @@ void exact_matrix(const AttentionInstance& inst, const ExactOptions& options, do
   run_rows(p, [&] { return MatrixScorer<T>(p, q); }, threads, options.tuning.rows_per_task, out);
 }
 
-}  // namespace
-
-double exact_attention_bytes(const AttentionInstance& inst, const ExactOptions& options) {
-  inst.validate();
-  const int threads = resolve_threads(options.threads);
+// exact_attention_bytes for a validated instance and a resolved thread count.
+double matrix_working_bytes(const AttentionInstance& inst, const ExactOptions& options, int threads) {
   const bool single = options.precision == Precision::float32;
-  double copied = 0;  // float32 works on rounded copies of every matrix
-  if (single) {
-    copied = double(inst.q.data.size());
-    for (std::size_t s = 0; s < inst.keys.size(); ++s)
-      copied += double(inst.keys[s].data.size()) + double(inst.values[s].data.size());
-  }
+  const double copied = single ? double(inst.entries()) : 0;  // float32 works on rounded copies
   const std::size_t n_b = inst.keys.back().rows;
   const std::size_t n_a = inst.k == 2 ? 1 : inst.keys[inst.keys.size() - 2].rows;
   return working_bytes(inst.n_q(), inst.d(), inst.d_v(), inst.k, n_a, n_b, copied, single ? 4 : 8, options.tuning,
                        threads);
+}
+
+}  // namespace
+
+double exact_attention_bytes(const AttentionInstance& inst, const ExactOptions& options) {
+  inst.validate();
+  return matrix_working_bytes(inst, options, resolve_threads(options.threads));
 }
 
 AttentionOutput exact_attention(const AttentionInstance& inst, const ExactOptions& options) {
@@ -455,7 +442,8 @@ AttentionOutput exact_attention(const AttentionInstance& inst, const ExactOption
   check_tuning(options.tuning);
   const double scale = resolve_scale(options.scale, inst.scale);
   const int threads = resolve_threads(options.threads);
-  check_working_bytes(exact_attention_bytes(inst, options), inst.n_q(), inst.d_v(), threads, options.max_bytes);
+  check_working_bytes(matrix_working_bytes(inst, options, threads), inst.n_q(), inst.d_v(), threads,
+                      options.max_bytes);
 
   AttentionOutput out;
   out.rows = inst.n_q();

@@ -42,6 +42,7 @@
 #include <span>
 #include <vector>
 
+#include "attention/backend_options.hpp"
 #include "problems/attention_instance.hpp"
 
 namespace sethkit::attention {
@@ -75,10 +76,6 @@ struct ExactTuning {
 // Default memory limit of the exact backend (O, log D, float32 copies and
 // per-thread scratch; the instance itself is the caller's).
 inline constexpr double kExactMaxBytes = double(std::size_t(4) << 30);  // 4 GiB
-
-// Most OpenMP threads any backend accepts: scratch is per thread, and far
-// beyond the core count threads only cost memory.
-inline constexpr int kMaxThreads = 1024;
 
 struct ExactOptions {
   // Score scale; unset: the instance's scale (1/d unless its manifest says

@@ -40,6 +40,7 @@
 #include <string>
 #include <utility>
 
+#include "attention/backend_options.hpp"
 #include "attention/blas_threads.hpp"
 #include "attention/exact_attention.hpp"
 #include "attention/vector_exp.hpp"
@@ -288,11 +289,6 @@ std::pair<std::size_t, std::size_t> row_chunks(std::size_t n_q, double chunk_byt
   chunks = std::max<std::size_t>(1, std::min<std::size_t>(chunks, fit < 1 ? 1 : std::size_t(std::min(fit, 1e9))));
   const std::size_t rows_per_chunk = (n_q + chunks - 1) / chunks;
   return {(n_q + rows_per_chunk - 1) / rows_per_chunk, rows_per_chunk};
-}
-
-int resolve_threads(int threads) {
-  if (threads < 0) throw InputError("", "threads must be >= 0 (0: OpenMP's default)");
-  return threads == 0 ? omp_get_max_threads() : threads;
 }
 
 void check_target(const AttentionInstance& inst, const DenseMatrix& target) {

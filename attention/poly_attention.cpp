@@ -27,6 +27,7 @@
 #include <string>
 #include <type_traits>
 
+#include "attention/backend_options.hpp"
 #include "problems/errors.hpp"
 
 namespace sethkit::attention {
@@ -154,11 +155,6 @@ Prepared prepare(const AttentionInstance& inst, double scale) {
   return pr;
 }
 
-int resolve_threads(int threads) {
-  if (threads < 0) throw InputError("", "threads must be >= 0 (0: OpenMP's default)");
-  return threads == 0 ? omp_get_max_threads() : threads;
-}
-
 std::size_t effective_row_block(const Prepared& pr, const PolyTuning& t) {
   return std::max<std::size_t>(1, std::min(t.row_block, *std::max_element(pr.n.begin(), pr.n.end())));
 }
@@ -205,12 +201,6 @@ void check_options(const PolyOptions& o) {
   if (o.tuning.row_block == 0 || o.tuning.rank_chunk == 0)
     throw InputError("", "polynomial attention tuning: row_block and rank_chunk must be >= 1");
   if (!(o.max_bytes >= 0)) throw InputError("", "polynomial attention: max_bytes must be >= 0");
-}
-
-double resolve_scale(const std::optional<double>& option, double fallback) {
-  const double scale = option.value_or(fallback);
-  if (!std::isfinite(scale)) throw InputError("", "the attention scale must be finite");
-  return scale;
 }
 
 PolyReport make_plan(const AttentionInstance& inst, const PolyOptions& opt, const Prepared& pr,
@@ -537,29 +527,41 @@ std::vector<std::vector<int>> poly_exponents(std::size_t d, int degree) {
   return out;
 }
 
-PolyReport plan_poly_attention(const AttentionInstance& inst, const PolyOptions& options) {
+namespace {
+
+// The checks, the prepared columns and the plan both entry points start with.
+struct Planned {
+  Prepared pr;
+  PolyReport report;
+  int threads = 0;
+};
+
+Planned checked_plan(const AttentionInstance& inst, const PolyOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   inst.validate();
   check_options(options);
   const double scale = resolve_scale(options.scale, inst.scale);
   const int threads = resolve_threads(options.threads);
-  const Prepared pr = prepare(inst, scale);
-  PolyReport rep = make_plan(inst, options, pr, threads);
-  rep.seconds_plan = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return rep;
+  Planned p{prepare(inst, scale), {}, threads};
+  p.report = make_plan(inst, options, p.pr, p.threads);
+  p.report.seconds_plan = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return p;
+}
+
+}  // namespace
+
+PolyReport plan_poly_attention(const AttentionInstance& inst, const PolyOptions& options) {
+  return checked_plan(inst, options).report;
 }
 
 PolyAttentionResult poly_attention(const AttentionInstance& inst, const PolyOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  inst.validate();
-  check_options(options);
-  const double scale = resolve_scale(options.scale, inst.scale);
-  const int threads = resolve_threads(options.threads);
-  const Prepared pr = prepare(inst, scale);
+  Planned planned_run = checked_plan(inst, options);
+  const Prepared& pr = planned_run.pr;
+  const int threads = planned_run.threads;
   PolyAttentionResult res;
-  res.report = make_plan(inst, options, pr, threads);
+  res.report = std::move(planned_run.report);
   const auto planned = std::chrono::steady_clock::now();
-  res.report.seconds_plan = std::chrono::duration<double>(planned - start).count();
   if (!res.report.runnable()) throw SizeLimitError(res.report.refusal);
   if (res.report.rank > double(std::numeric_limits<int32_t>::max()))
     throw SizeLimitError(describe(pr, options.eps) + ": rank r = " + rank_text(res.report.rank) +

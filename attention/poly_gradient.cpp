@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 
+#include "attention/backend_options.hpp"
 #include "problems/errors.hpp"
 
 namespace sethkit::attention {
@@ -119,7 +120,7 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
   res.report = fwd.report;
   const auto t1 = std::chrono::steady_clock::now();
   gr.forward_seconds = std::chrono::duration<double>(t1 - t0).count();
-  const int threads = options.threads == 0 ? omp_get_max_threads() : options.threads;
+  const int threads = resolve_threads(options.threads);
   const double scale = options.scale ? *options.scale : inst.scale;
   const ExpPolynomial& poly = *res.report.polynomial;
 

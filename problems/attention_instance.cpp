@@ -21,6 +21,12 @@ std::vector<std::size_t> AttentionInstance::lengths() const {
   return n;
 }
 
+std::size_t AttentionInstance::entries() const {
+  std::size_t n = q.data.size();
+  for (std::size_t p = 0; p < keys.size(); ++p) n += keys[p].data.size() + values[p].data.size();
+  return n;
+}
+
 namespace {
 
 std::string key_name(std::size_t p) { return "K" + std::to_string(p) + ".npy"; }

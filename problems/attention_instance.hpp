@@ -72,6 +72,8 @@ struct AttentionInstance {
   std::size_t n_q() const { return q.rows; }
   // {n_q, n_1, ..., n_{k-1}}
   std::vector<std::size_t> lengths() const;
+  // Entries of Q, the keys and the values together.
+  std::size_t entries() const;
 
   // Throws InputError(where: ...) unless k >= 2, there are k-1 keys and
   // values, the shapes agree, d >= 1, every entry and the scale are finite,

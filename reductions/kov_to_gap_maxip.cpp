@@ -7,6 +7,16 @@
 
 namespace sethkit::reductions {
 
+namespace {
+
+// Bytes of the protocol encodings of `vectors` kOV vectors: T blocks of n_C
+// field elements each (the constructor's estimate and memory_bytes agree).
+double encoding_bytes(double vectors, std::size_t blocks, std::size_t n_c) {
+  return vectors * double(blocks * n_c) * 4.0;
+}
+
+}  // namespace
+
 GapMaxIpReduction::GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<const protocols::MaDisjointness> protocol,
                                      double max_bytes)
     : k_(kov.k), n_c_(protocol->positions()), blocks_(protocol->blocks()), protocol_(std::move(protocol)) {
@@ -21,7 +31,7 @@ GapMaxIpReduction::GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<con
   check_size("Merlin's " + (count ? std::to_string(*count) : std::string("> 2^63")) +
                  " admissible messages (|F|^" + std::to_string(protocol_->merlin_dimension()) + ")",
              merlin_bytes, max_bytes, "choose other protocol parameters or a smaller instance");
-  check_size("the protocol encodings of the kOV vectors", vectors * double(blocks_ * n_c_) * 4.0, max_bytes,
+  check_size("the protocol encodings of the kOV vectors", encoding_bytes(vectors, blocks_, n_c_), max_bytes,
              "use a smaller instance");
   merlin_.reserve(std::size_t(*count) * n_c_);
   protocol_->for_each_merlin_message(
@@ -105,7 +115,7 @@ double GapMaxIpReduction::explicit_dimension() const {
 double GapMaxIpReduction::memory_bytes() const {
   double vectors = 0;
   for (const auto& party : encoded_) vectors += double(party.size());
-  return double(merlin_.size()) * 4.0 + vectors * double(blocks_ * n_c_) * 4.0;
+  return double(merlin_.size()) * 4.0 + encoding_bytes(vectors, blocks_, n_c_);
 }
 
 MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {

@@ -212,11 +212,8 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
             held);
       }
       const reductions::AttentionEmbedding& emb = *built;
-      double matrices = double(emb.instance.q.data.size());
-      for (std::size_t p = 0; p < emb.instance.keys.size(); ++p)
-        matrices += double(emb.instance.keys[p].data.size() + emb.instance.values[p].data.size());
       // The decider also copies Q and the instance's data rows (at most all of it).
-      held += 2 * 8.0 * matrices;
+      held += 2 * 8.0 * double(emb.instance.entries());
       check_size(std::string("holding the chain's instances (kOV, MaxIP, ") + (gap ? "the protocol's tables, " : "") +
                      "attention, and the attention's data-row copy)",
                  held, options.max_bytes, "raise --max-bytes");

@@ -77,9 +77,7 @@ int run_attention(const AttentionOptions& o) {
     poly.precision = options.precision;
     poly.threads = o.threads;
     poly.max_bytes = o.max_bytes;
-    const attention::PolyReport plan = attention::plan_poly_attention(inst, poly);
-    if (!plan.runnable()) throw SizeLimitError(plan.refusal);
-    poly.polynomial = plan.polynomial;  // certified once
+    // Plans, certifies and refuses (SizeLimitError with rank and bytes) itself.
     attention::PolyAttentionResult res = attention::poly_attention(inst, poly);
     out = std::move(res.out);
     report = std::move(res.report);

@@ -28,6 +28,15 @@ int run_guarded(const std::string& subcommand, const std::function<int()>& body)
   return kExitError;
 }
 
+void add_protocol_options(CLI::App& app, std::string& code, double& soundness) {
+  app.add_option("--code", code, "gap-maxip: the protocol's code, rs or hermitian")
+      ->check(CLI::IsMember({"rs", "hermitian"}))
+      ->capture_default_str();
+  app.add_option("--soundness", soundness, "gap-maxip: target soundness (NO inner products <= this * n_C)")
+      ->check(CLI::Range(1e-6, 0.999999))
+      ->capture_default_str();
+}
+
 void add_max_bytes_option(CLI::App& app, double& max_bytes) {
   app.add_option_function<std::string>(
          "--max-bytes",

@@ -29,6 +29,10 @@ int run_guarded(const std::string& subcommand, const std::function<int()>& body)
 // "--max-bytes" accepting 1000, 64M, 1G, 2GiB...
 void add_max_bytes_option(CLI::App& app, double& max_bytes);
 
+// "--code rs|hermitian" and "--soundness S" of the protocol route
+// (gap-maxip), shared by solve and reduce.
+void add_protocol_options(CLI::App& app, std::string& code, double& soundness);
+
 Cnf load_cnf(const std::string& path, bool lenient);
 
 // "v 1 -2 3 ... 0" lines of at most ~78 characters.

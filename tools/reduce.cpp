@@ -33,12 +33,7 @@ CLI::App* setup_reduce(CLI::App& app, ReduceOptions& o) {
   sub->add_option("--eps", o.eps, "attention: relative error of O a backend may make (sets beta)")
       ->check(CLI::Range(1e-15, 0.49))
       ->capture_default_str();
-  sub->add_option("--code", o.code, "gap-maxip: the protocol's code, rs or hermitian")
-      ->check(CLI::IsMember({"rs", "hermitian"}))
-      ->capture_default_str();
-  sub->add_option("--soundness", o.soundness, "gap-maxip: target soundness (NO inner products <= this * n_C)")
-      ->check(CLI::Range(1e-6, 0.999999))
-      ->capture_default_str();
+  add_protocol_options(*sub, o.code, o.soundness);
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--quiet", o.quiet, "print nothing on success");
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");

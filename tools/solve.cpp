@@ -23,12 +23,7 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
       ->check(CLI::IsMember({"auto", "packed", "small-dimension"}))
       ->capture_default_str();
   sub->add_flag("--no-prune", o.no_prune, "search every kOV vector (do not drop dominated ones first)");
-  sub->add_option("--code", o.code, "gap-maxip: the protocol's code, rs or hermitian")
-      ->check(CLI::IsMember({"rs", "hermitian"}))
-      ->capture_default_str();
-  sub->add_option("--soundness", o.soundness, "gap-maxip: target soundness (NO inner products <= this * n_C)")
-      ->check(CLI::Range(1e-6, 0.999999))
-      ->capture_default_str();
+  add_protocol_options(*sub, o.code, o.soundness);
   sub->add_option("--backend", o.backend, "attention: exact or poly (the polynomial method; refuses past its reach)")
       ->check(CLI::IsMember({"exact", "poly"}))
       ->capture_default_str();
