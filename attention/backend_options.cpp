@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::attention {
 

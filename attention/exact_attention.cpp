@@ -38,7 +38,7 @@
 #include "attention/backend_options.hpp"
 #include "attention/blas_threads.hpp"
 #include "attention/vector_exp.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::attention {
 

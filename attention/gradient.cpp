@@ -44,7 +44,7 @@
 #include "attention/blas_threads.hpp"
 #include "attention/exact_attention.hpp"
 #include "attention/vector_exp.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::attention {
 

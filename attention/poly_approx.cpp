@@ -13,7 +13,7 @@
 #include <numbers>
 #include <string>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::attention {
 

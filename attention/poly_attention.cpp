@@ -28,7 +28,7 @@
 #include <type_traits>
 
 #include "attention/backend_options.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::attention {
 

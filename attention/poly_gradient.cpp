@@ -11,7 +11,7 @@
 #include <string>
 
 #include "attention/backend_options.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::attention {
 

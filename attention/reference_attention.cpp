@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::attention {
 

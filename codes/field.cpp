@@ -7,7 +7,7 @@
 #include <NTL/lzz_pXFactoring.h>
 
 #include "codes/ntl_bridge.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes {
 

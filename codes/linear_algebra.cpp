@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "codes/ntl_bridge.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes {
 

@@ -8,7 +8,7 @@
 
 #include <NTL/ZZ.h>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes {
 

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <regex>
 
-#include "problems/atomic_file.hpp"
-#include "problems/errors.hpp"
+#include "core/atomic_file.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit {
 

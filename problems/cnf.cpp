@@ -5,7 +5,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/text_reader.hpp"
 
 namespace sethkit {

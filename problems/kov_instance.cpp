@@ -6,7 +6,7 @@
 #include <ostream>
 
 #include "problems/binary_io.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/text_reader.hpp"
 
 namespace sethkit {

@@ -4,7 +4,7 @@
 #include <ostream>
 
 #include "problems/binary_io.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/text_reader.hpp"
 

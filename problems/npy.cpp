@@ -11,8 +11,8 @@
 #include <ostream>
 #include <sstream>
 
-#include "problems/atomic_file.hpp"
-#include "problems/errors.hpp"
+#include "core/atomic_file.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit {
 

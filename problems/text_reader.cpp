@@ -7,7 +7,7 @@
 #include <fstream>
 #include <limits>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "codes/hermitian.hpp"
 #include "codes/reed_solomon.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::protocols {
 

@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::reductions {
 

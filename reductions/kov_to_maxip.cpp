@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::reductions {
 

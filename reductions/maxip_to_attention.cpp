@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::reductions {
 namespace {

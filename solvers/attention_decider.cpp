@@ -6,7 +6,7 @@
 
 #include "attention/poly_attention.hpp"
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::solvers {
 namespace {

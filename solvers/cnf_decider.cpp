@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "reductions/kov_to_gap_maxip.hpp"
 #include "reductions/kov_to_maxip.hpp"
 #include "reductions/maxip_to_attention.hpp"

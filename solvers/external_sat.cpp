@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/text_reader.hpp"
 
 extern char** environ;

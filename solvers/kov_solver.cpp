@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::solvers {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::solvers {
 namespace {

@@ -8,7 +8,7 @@
 #include "attention/exact_attention.hpp"
 #include "attention/poly_attention.hpp"
 #include "problems/attention_instance.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
 

@@ -13,7 +13,7 @@
 
 #include "codes/hermitian.hpp"
 #include "codes/reed_solomon.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "tools/common.hpp"
 
 namespace sethkit::tools {

@@ -6,7 +6,7 @@
 #include <new>
 #include <stdexcept>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::tools {
 

@@ -13,9 +13,9 @@
 
 #include "attention/gradient.hpp"
 #include "attention/poly_gradient.hpp"
-#include "problems/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 #include "problems/attention_instance.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
 

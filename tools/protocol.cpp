@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "protocols/ma_disjointness.hpp"
 #include "reductions/sat_to_kov.hpp"
 #include "tools/common.hpp"

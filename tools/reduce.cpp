@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "problems/atomic_file.hpp"
-#include "problems/errors.hpp"
+#include "core/atomic_file.hpp"
+#include "core/errors.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
 #include "reductions/kov_to_gap_maxip.hpp"

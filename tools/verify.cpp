@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "solvers/cnf_decider.hpp"
 #include "solvers/external_sat.hpp"
 #include "solvers/sat_brute_force.hpp"

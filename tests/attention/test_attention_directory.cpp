@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "problems/attention_instance.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/npy.hpp"
 #include "random_attention.hpp"
 #include "temp_dir.hpp"

@@ -15,7 +15,7 @@
 #include "attention/exact_attention.hpp"
 #include "attention/reference_attention.hpp"
 #include "attention/vector_exp.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "random_attention.hpp"
 
 using namespace sethkit;

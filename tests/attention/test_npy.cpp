@@ -13,7 +13,7 @@
 #include <random>
 #include <sstream>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/npy.hpp"
 #include "temp_dir.hpp"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "codes/field.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes::test {
 

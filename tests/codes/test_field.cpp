@@ -11,7 +11,7 @@
 
 #include "codes/field.hpp"
 #include "codes_test_support.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes {
 namespace {

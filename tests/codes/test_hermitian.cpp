@@ -9,7 +9,7 @@
 
 #include "codes/codes.hpp"
 #include "codes_test_support.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "codes/linear_code.hpp"
 #include "codes_test_support.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "codes/reed_solomon.hpp"
 #include "codes_test_support.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit::codes {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "problems/attention_instance.hpp"
 #include "problems/cnf.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
 #include "problems/npy.hpp"

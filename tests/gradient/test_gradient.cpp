@@ -22,7 +22,7 @@
 #include "../attention/random_attention.hpp"
 #include "attention/gradient.hpp"
 #include "attention/reference_attention.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 using namespace sethkit;
 using namespace sethkit::attention;

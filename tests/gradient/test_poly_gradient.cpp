@@ -19,7 +19,7 @@
 #include "../attention/random_attention.hpp"
 #include "attention/gradient.hpp"
 #include "attention/poly_gradient.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 using namespace sethkit;
 using namespace sethkit::attention;

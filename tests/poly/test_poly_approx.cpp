@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "attention/poly_approx.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 using namespace sethkit;
 using namespace sethkit::attention;

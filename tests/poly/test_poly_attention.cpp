@@ -21,7 +21,7 @@
 
 #include "attention/poly_attention.hpp"
 #include "attention/reference_attention.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 using namespace sethkit;
 using namespace sethkit::attention;

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "problems/cnf.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 using sethkit::Cnf;
 using sethkit::DimacsOptions;

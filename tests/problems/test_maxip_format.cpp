@@ -6,7 +6,7 @@
 #include <random>
 #include <sstream>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "problems/maxip_instance.hpp"
 
 using namespace sethkit;

@@ -10,7 +10,7 @@
 
 #include "codes/hermitian.hpp"
 #include "codes/reed_solomon.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "protocols/ma_disjointness.hpp"
 
 using namespace sethkit;

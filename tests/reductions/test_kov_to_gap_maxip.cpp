@@ -8,7 +8,7 @@
 #include <random>
 
 #include "codes/reed_solomon.hpp"
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "reductions/kov_to_gap_maxip.hpp"
 
 using namespace sethkit;

@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "reductions/kov_to_maxip.hpp"
 
 using namespace sethkit;

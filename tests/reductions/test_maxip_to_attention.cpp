@@ -8,7 +8,7 @@
 #include <cmath>
 #include <random>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "reductions/maxip_to_attention.hpp"
 
 using namespace sethkit;

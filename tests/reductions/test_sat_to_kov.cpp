@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "reductions/sat_to_kov.hpp"
 #include "tests/support/random_cnf.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "solvers/cnf_decider.hpp"
 #include "solvers/external_sat.hpp"
 #include "tests/support/random_cnf.hpp"

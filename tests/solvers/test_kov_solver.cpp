@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "solvers/kov_solver.hpp"
 #include "tests/support/random_cnf.hpp"
 

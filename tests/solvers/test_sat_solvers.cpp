@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 #include "solvers/external_sat.hpp"
 #include "solvers/sat_brute_force.hpp"
 #include "tests/support/random_cnf.hpp"

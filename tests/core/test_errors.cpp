@@ -1,6 +1,5 @@
 // Size messages (issue 9): sizes are printed exactly or as human units,
-// never as "72.000000" or "inf EiB", and the text readers refuse a file over
-// their limit before reading it.
+// never as "72.000000" or "inf EiB".
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,9 +10,7 @@
 #include <fstream>
 #include <limits>
 
-#include "problems/cnf.hpp"
-#include "problems/errors.hpp"
-#include "problems/text_reader.hpp"
+#include "core/errors.hpp"
 
 using namespace sethkit;
 using ::testing::HasSubstr;
@@ -37,19 +34,4 @@ TEST(SizeMessages, HumanBytes) {
   EXPECT_EQ(human_bytes(1536), "1.50 KiB");
   EXPECT_EQ(human_bytes(double(int64_t(1) << 32)), "4.00 GiB");
   EXPECT_EQ(human_bytes(std::numeric_limits<double>::infinity()), "more than 1e308 B");
-}
-
-// A sparse file one byte over the DIMACS limit: refused by its size, never
-// read (it takes no disk space).
-TEST(SizeMessages, TextReaderRefusesAFileOverItsLimit) {
-  const auto path = std::filesystem::temp_directory_path() / ("sethkit-sparse-" + std::to_string(::getpid()) + ".cnf");
-  { std::ofstream(path) << "p cnf 1 1\n1 0\n"; }
-  std::filesystem::resize_file(path, std::uintmax_t(kMaxDimacsFileBytes) + 1);
-  try {
-    read_dimacs_file(path.string());
-    FAIL() << "expected a refusal";
-  } catch (const InputError& e) {
-    EXPECT_THAT(e.what(), HasSubstr(path.string() + ": file is 4294967297 bytes, more than the 4.00 GiB this reader accepts"));
-  }
-  std::filesystem::remove(path);
 }

@@ -1,4 +1,4 @@
-#include "problems/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28, _GNU_SOURCE)
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "problems/errors.hpp"
+#include "core/errors.hpp"
 
 namespace sethkit {
 
