@@ -284,7 +284,24 @@ Graph random_regular_graph(int vertices, int degree, uint64_t seed) {
       return g;
     }
   }
-  g.edges.clear();
+  g = circulant_regular_graph(vertices, degree);
+  g.construction += " (pairing failed " + std::to_string(kRegularGraphRestarts) + " times)";
+  return g;
+}
+
+Graph circulant_regular_graph(int vertices, int degree) {
+  require_range("--vertices", vertices, 2, Count(kMaxDimacsVariables));
+  require_range("--degree", degree, 1, vertices - 1);
+  if ((int64_t(vertices) * degree) % 2 != 0) {
+    bad_parameter("--vertices " + std::to_string(vertices) + " times --degree " + std::to_string(degree) +
+                  " is odd: a D-regular graph on V vertices needs V*D even");
+  }
+  check_generated_size("a " + std::to_string(degree) + "-regular graph on " + std::to_string(vertices) + " vertices",
+                       Count(vertices) * degree / 2, 0, Count(vertices) * degree);
+  // Offsets s <= D/2 stay below V/2 (D < V), so no edge repeats; an odd D
+  // forces V even and adds the antipodal matching.
+  Graph g;
+  g.vertices = vertices;
   for (int i = 0; i < vertices; ++i) {
     for (int s = 1; s <= degree / 2; ++s) {
       const int j = (i + s) % vertices;
@@ -292,8 +309,7 @@ Graph random_regular_graph(int vertices, int degree, uint64_t seed) {
     }
     if (degree % 2 == 1 && i < vertices / 2) g.edges.emplace_back(i, i + vertices / 2);
   }
-  g.construction = "circulant " + std::to_string(degree) + "-regular graph (pairing failed " +
-                   std::to_string(kRegularGraphRestarts) + " times)";
+  g.construction = "circulant " + std::to_string(degree) + "-regular graph";
   return g;
 }
 

@@ -91,6 +91,10 @@ struct Graph {
 // Requires 1 <= degree < vertices and vertices * degree even.
 Graph random_regular_graph(int vertices, int degree, uint64_t seed);
 
+// The circulant D-regular graph: i ~ i + s (mod V) for 1 <= s <= D/2, and
+// i ~ i + V/2 when D is odd; connected once D >= 2. Same requirements.
+Graph circulant_regular_graph(int vertices, int degree);
+
 // G(n, m): `edges` distinct edges chosen uniformly among the C(n, 2).
 Graph random_graph(int vertices, int64_t edges, uint64_t seed);
 
