@@ -447,16 +447,31 @@ Cnf parity_principle(int n) {
   return cnf;
 }
 
-Cnf graph_coloring(const Graph& graph, int colors) {
+namespace {
+void check_coloring_size(Count V, Count E, int colors) {
   require_range("--colors", colors, 1, Count(kMaxDimacsVariables));
-  const Count V = graph.vertices, C = colors, E = Count(graph.edges.size());
+  const Count C = colors;
   const Count clauses = V + V * binomial(C, 2) + E * C;
   check_generated_size("coloring with " + std::to_string(colors) + " colors", V * C, clauses,
                        V * C + 2 * V * binomial(C, 2) + 2 * E * C);
+}
+}  // namespace
+
+ColoringCnf coloring_random_graph(int vertices, int64_t edges, int colors, uint64_t seed) {
+  require_range("--vertices", vertices, 1, Count(kMaxDimacsVariables));
+  require_range("--edges", Count(edges), 0, binomial(vertices, 2));
+  check_coloring_size(vertices, Count(edges), colors);
+  ColoringCnf out;
+  out.graph = random_graph(vertices, edges, seed);
+  out.cnf = graph_coloring(out.graph, colors);
+  return out;
+}
+
+Cnf graph_coloring(const Graph& graph, int colors) {
+  check_coloring_size(graph.vertices, Count(graph.edges.size()), colors);
   auto x = [colors](int v, int c) { return v * colors + c + 1; };
   Cnf cnf;
   cnf.num_vars = graph.vertices * colors;
-  cnf.clauses.reserve(std::size_t(clauses));
   for (int v = 0; v < graph.vertices; ++v) {
     std::vector<int> c;
     for (int k = 0; k < colors; ++k) c.push_back(x(v, k));

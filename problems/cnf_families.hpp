@@ -126,4 +126,12 @@ Cnf parity_principle(int n);
 // share one. Satisfiable iff the graph is `colors`-colourable.
 Cnf graph_coloring(const Graph& graph, int colors);
 
+struct ColoringCnf {
+  Cnf cnf;
+  Graph graph;
+};
+// graph_coloring on random_graph(vertices, edges, seed), with every
+// parameter and the formula's size checked before the graph is drawn.
+ColoringCnf coloring_random_graph(int vertices, int64_t edges, int colors, uint64_t seed);
+
 }  // namespace sethkit

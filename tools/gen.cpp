@@ -105,10 +105,9 @@ Generated generate(const GenOptions& o) {
   } else if (f == "coloring") {
     g.parameters = "--vertices " + std::to_string(o.vertices) + " --edges " + std::to_string(o.edges) +
                    " --colors " + std::to_string(o.colors);
-    const Graph graph = random_graph(o.vertices, o.edges, o.seed);
-    // Size before the formula: graph_coloring checks it again, cheaply.
-    g.cnf = graph_coloring(graph, o.colors);
-    g.notes.push_back("graph: " + graph.construction + "; variable v*colors+c+1: vertex v has colour c");
+    ColoringCnf c = coloring_random_graph(o.vertices, o.edges, o.colors, o.seed);
+    g.notes.push_back("graph: " + c.graph.construction + "; variable v*colors+c+1: vertex v has colour c");
+    g.cnf = std::move(c.cnf);
   } else {
     throw std::logic_error("gen: unknown family " + f);
   }

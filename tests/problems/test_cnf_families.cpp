@@ -302,3 +302,18 @@ TEST(Reproducibility, PinnedFingerprints) {
 
 }  // namespace
 }  // namespace sethkit
+
+namespace sethkit {
+namespace {
+
+TEST(Coloring, RandomGraphFamilyChecksTheFormulaBeforeTheGraph) {
+  const ColoringCnf c = coloring_random_graph(8, 12, 3, 4);
+  EXPECT_EQ(c.graph.edges.size(), 12u);
+  EXPECT_EQ(dimacs(c.cnf), dimacs(graph_coloring(random_graph(8, 12, 4), 3)));
+  EXPECT_THROW(coloring_random_graph(1000000, 10000000, 100000, 1), SizeLimitError);
+  EXPECT_THROW(coloring_random_graph(5, 11, 3, 1), std::invalid_argument);
+  EXPECT_THROW(coloring_random_graph(5, 3, 0, 1), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace sethkit
