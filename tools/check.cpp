@@ -63,17 +63,16 @@ struct ClauseHash {
 // before trusting a benchmark file. A duplicate clause has the same set of
 // literals as an earlier one (order and repeats ignored).
 void cnf_statistics(std::ostream& out, const Cnf& f) {
-  std::vector<char> used(std::size_t(f.num_vars) + 1, 0);
+  // Distinct variables by sorting the literal list: memory follows the file,
+  // not the header's (possibly huge) variable count.
+  std::vector<int> used;
   std::map<std::size_t, std::size_t> widths;
   std::unordered_set<std::vector<int>, ClauseHash> seen;
   std::size_t duplicates = 0, tautologies = 0, repeated = 0, repeated_literals = 0;
   std::vector<int> set;
   for (const auto& clause : f.clauses) {
     ++widths[clause.size()];
-    for (int lit : clause) {
-      const std::size_t v = std::size_t(lit < 0 ? -int64_t(lit) : lit);
-      if (v < used.size()) used[v] = 1;
-    }
+    for (int lit : clause) used.push_back(lit < 0 ? -lit : lit);
     set = clause;
     std::sort(set.begin(), set.end());
     const std::size_t before = set.size();
@@ -87,7 +86,8 @@ void cnf_statistics(std::ostream& out, const Cnf& f) {
     }
     if (!seen.insert(set).second) ++duplicates;
   }
-  const std::size_t used_count = std::size_t(std::count(used.begin(), used.end(), 1));
+  std::sort(used.begin(), used.end());
+  const std::size_t used_count = std::size_t(std::unique(used.begin(), used.end()) - used.begin());
   out << "  variables: " << f.num_vars << " declared, " << used_count << " used\n";
   out << "  clauses: " << f.num_clauses() << '\n';
   out << "  clause widths:";
