@@ -270,9 +270,9 @@ std::vector<std::size_t> Chain::kov_tuple(Level level, const std::vector<std::si
   std::vector<std::size_t> tuple = witness;
   switch (level) {
     case Level::sat: throw InputError("", "the sat level has no tuple witness");
-    case Level::kov:
-    case Level::maxip:
-      if (level == Level::maxip && !maxip) throw InputError("", "this chain has no MaxIP stage");
+    case Level::kov: break;
+    case Level::maxip:  // the protocol route's explicit instance has gap_maxip witnesses
+      if (!maxip || gap) throw InputError("", "this chain has no direct MaxIP stage");
       break;
     case Level::gap_maxip:
       if (!gap) throw InputError("", "this chain has no Gap-MaxIP stage");

@@ -119,8 +119,9 @@ struct Chain {
   std::vector<StageSize> built;  // the sizes of what was built, as plan.stages
   double held_bytes = 0;         // sum of built[].bytes
 
-  // The kOV tuple a witness of `level` encodes: kov and maxip tuples are kOV
-  // tuples; a gap_maxip tuple drops Merlin's message; an attention witness is
+  // The kOV tuple a witness of `level` encodes: kov and (direct) maxip
+  // tuples are kOV tuples; a gap_maxip tuple, of the implicit or the explicit
+  // instance (same indices), drops Merlin's message; an attention witness is
   // (query row, data row of each key side), mapped through the manifest's
   // row map to its MaxIP tuple first. InputError when the witness has the
   // wrong length, an index out of range, or a padding row.

@@ -65,6 +65,12 @@ std::optional<Best> brute_force_witness(const Chain& c, Level level) {
     case Level::kov:  // minimize the inner product
       ok = for_each_tuple(c.kov.sizes(), 1e6, [&](const auto& t) { keep(-double(c.kov.inner_product(t)), t); });
       break;
+    case Level::gap_maxip:
+      if (!c.maxip) {  // the implicit form, by the protocol's inner product
+        ok = for_each_tuple(c.gap->sizes(), 1e6, [&](const auto& t) { keep(double(c.gap->inner_product(t)), t); });
+        break;
+      }
+      [[fallthrough]];  // the explicit 0/1 form, by its entries
     case Level::maxip:
       ok = for_each_tuple(c.maxip->sizes(), 1e6, [&](const auto& t) {
         double s = 0;
@@ -75,9 +81,6 @@ std::optional<Best> brute_force_witness(const Chain& c, Level level) {
         }
         keep(s, t);
       });
-      break;
-    case Level::gap_maxip:
-      ok = for_each_tuple(c.gap->sizes(), 1e6, [&](const auto& t) { keep(double(c.gap->inner_product(t)), t); });
       break;
     case Level::attention: {  // the largest score over query rows and data key rows
       const AttentionInstance& a = c.attention->instance;
