@@ -24,10 +24,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 
 #include "attention/backend_options.hpp"
+#include "attention/kernel_core.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::attention {
@@ -93,13 +95,6 @@ struct Prepared {
   double tuples = 1;                 // prod_p n_p
 };
 
-std::vector<double> column_abs_max(const DenseMatrix& m) {
-  std::vector<double> out(m.cols, 0.0);
-  for (std::size_t i = 0; i < m.rows; ++i)
-    for (std::size_t c = 0; c < m.cols; ++c) out[c] = std::max(out[c], std::abs(m(i, c)));
-  return out;
-}
-
 Prepared prepare(const AttentionInstance& inst, double scale) {
   Prepared pr;
   pr.k = inst.k;
@@ -107,14 +102,14 @@ Prepared prepare(const AttentionInstance& inst, double scale) {
   pr.dv = inst.d_v();
   pr.n = inst.lengths();
   pr.scale = scale;
-  const std::vector<double> mq = column_abs_max(inst.q);
+  const std::vector<double> mq = kernel::column_abs_max(inst.q);
   pr.gamma.assign(pr.d, scale);
   for (std::size_t c = 0; c < pr.d; ++c) pr.gamma[c] *= mq[c];
   double bq = *std::max_element(mq.begin(), mq.end());
   pr.entry_bounds.push_back(bq);
   double uniform = std::abs(scale) * double(pr.d) * bq;
   for (const DenseMatrix& key : inst.keys) {
-    const std::vector<double> mk = column_abs_max(key);
+    const std::vector<double> mk = kernel::column_abs_max(key);
     for (std::size_t c = 0; c < pr.d; ++c) pr.gamma[c] *= mk[c];
     const double bk = *std::max_element(mk.begin(), mk.end());
     pr.entry_bounds.push_back(bk);
@@ -326,13 +321,24 @@ std::vector<double> key_pass(const DenseMatrix& key, const DenseMatrix& val,
   const std::size_t r = mono.size(), d = key.cols, dv = val.cols, dv1 = dv + 1, n = key.rows;
   const std::size_t blocks = (n + b - 1) / b;
   std::vector<std::vector<T>> accs(static_cast<std::size_t>(threads));
-#pragma omp parallel num_threads(threads)
-  {
-    std::vector<T>& acc = accs[std::size_t(omp_get_thread_num())];
-    acc.assign(r * dv1, T(0));
-    std::vector<T> u(r * b), x(d * b), vt(dv1 * b);  // vt: the value block transposed
-#pragma omp for schedule(dynamic)
-    for (std::size_t blk = 0; blk < blocks; ++blk) {
+  // Each thread's accumulator is accs[thread]; u, x, vt its scratch (vt:
+  // the value block transposed).
+  struct State {
+    std::vector<T>& acc;
+    std::vector<T> u, x, vt;
+  };
+  kernel::parallel_rows(
+      kernel::FaultRegion::poly_key_pass, blocks, threads, 1,
+      [&] {
+        std::vector<T>& acc = accs[std::size_t(omp_get_thread_num())];
+        acc.assign(r * dv1, T(0));
+        return State{acc, std::vector<T>(r * b), std::vector<T>(d * b), std::vector<T>(dv1 * b)};
+      },
+      [&](std::size_t blk, State& st) {
+        std::vector<T>& acc = st.acc;
+        std::vector<T>& u = st.u;
+        std::vector<T>& x = st.x;
+        std::vector<T>& vt = st.vt;
       const std::size_t j0 = blk * b, be = std::min(b, n - j0);
       for (std::size_t i = 0; i < be; ++i) {
         const double* kr = key.row(j0 + i);
@@ -360,11 +366,11 @@ std::vector<double> key_pass(const DenseMatrix& key, const DenseMatrix& val,
           at[v] += sum;
         }
       }
-    }
-  }
+      });
   std::vector<double> g(r * dv1, 0.0);
   for (const auto& acc : accs)
-    for (std::size_t i = 0; i < g.size(); ++i) g[i] += double(acc[i]);
+    if (acc.size() == g.size())  // a thread of the team that never started has none
+      for (std::size_t i = 0; i < g.size(); ++i) g[i] += double(acc[i]);
   return g;
 }
 
@@ -429,13 +435,29 @@ void run_poly(const AttentionInstance& inst, const PolyOptions& opt, const Prepa
   const DenseMatrix& q = inst.q;
   std::vector<double> abs_gamma_over_beta(d);
   for (std::size_t c = 0; c < d; ++c) abs_gamma_over_beta[c] = std::abs(pr.gamma[c]) / pr.beta_q[c];
-#pragma omp parallel num_threads(threads) reduction(max : worst_rounding, worst_log) reduction(+ : bad)
-  {
-    // m: the block's features (r x b, rows contiguous); part/ob: the chunk's
-    // and the block's sums, (d_v + 1) x b.
-    std::vector<T> m(r * b), x(d * b), part(dv1 * b), ob(dv1 * b);
-#pragma omp for schedule(dynamic)
-    for (std::size_t blk = 0; blk < blocks; ++blk) {
+  // Per thread: m, the block's features (r x b, rows contiguous); part/ob:
+  // the chunk's and the block's sums, (d_v + 1) x b; the thread's worst
+  // bounds, combined after the region (max and count: any order).
+  struct State {
+    std::vector<T> m, x, part, ob;
+    double worst_rounding = 0, worst_log = 0;
+    std::size_t bad = 0;
+  };
+  std::vector<std::optional<State>> slots(static_cast<std::size_t>(threads));
+  kernel::parallel_rows(
+      kernel::FaultRegion::poly_query_pass, blocks, threads, 1,
+      [&] {
+        auto& slot = slots[std::size_t(omp_get_thread_num())];
+        slot.emplace(State{std::vector<T>(r * b), std::vector<T>(d * b), std::vector<T>(dv1 * b),
+                           std::vector<T>(dv1 * b)});
+        return &*slot;
+      },
+      [&](std::size_t blk, State* stp) {
+        State& st = *stp;
+        std::vector<T>& m = st.m;
+        std::vector<T>& x = st.x;
+        std::vector<T>& part = st.part;
+        std::vector<T>& ob = st.ob;
       const std::size_t i0 = blk * b, be = std::min(b, n_q - i0);
       for (std::size_t i = 0; i < be; ++i) {
         const double* qr = q.row(i0 + i);
@@ -470,7 +492,7 @@ void run_poly(const AttentionInstance& inst, const PolyOptions& opt, const Prepa
         bool ok = std::isfinite(den) && den > 0;
         for (std::size_t v = 0; v < dv && ok; ++v) ok = std::isfinite(double(ob[v * b + i]));
         if (!ok) {
-          ++bad;
+          ++st.bad;
           for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = kNaN;
           out.log_d[row] = kNaN;
           continue;
@@ -485,12 +507,17 @@ void run_poly(const AttentionInstance& inst, const PolyOptions& opt, const Prepa
         const double eta = up(gamma_l * pr.tuples * abs_poly(poly.coeffs, ri), 4);
         const double rel = eta / den;
         const double rounding = up(pr.value_max * (2 * rel * (1 + kUnitDouble) + kUnitDouble), 6);
-        worst_rounding = std::max(worst_rounding, rounding);
+        st.worst_rounding = std::max(st.worst_rounding, rounding);
         const double log_round = rel < 1 ? -std::log1p(-rel) : kInf;
-        worst_log = std::max(worst_log, up(log_eps + log_round, 4) +
+        st.worst_log = std::max(st.worst_log, up(log_eps + log_round, 4) +
                                             4 * kUnitDouble * std::abs(out.log_d[row]) + 0x1p-1074);
       }
-    }
+      });
+  for (const auto& st : slots) {
+    if (!st) continue;
+    worst_rounding = std::max(worst_rounding, st->worst_rounding);
+    worst_log = std::max(worst_log, st->worst_log);
+    bad += st->bad;
   }
   rep.bad_rows = bad;
   rep.rounding_bound = bad > 0 ? kInf : worst_rounding;
