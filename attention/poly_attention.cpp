@@ -321,8 +321,7 @@ std::vector<double> key_pass(const DenseMatrix& key, const DenseMatrix& val,
   const std::size_t r = mono.size(), d = key.cols, dv = val.cols, dv1 = dv + 1, n = key.rows;
   const std::size_t blocks = (n + b - 1) / b;
   std::vector<std::vector<T>> accs(static_cast<std::size_t>(threads));
-  // Each thread's accumulator is accs[thread]; u, x, vt its scratch (vt:
-  // the value block transposed).
+  // Per thread: accs[thread], and u, x, vt (the value block transposed).
   struct State {
     std::vector<T>& acc;
     std::vector<T> u, x, vt;
@@ -335,37 +334,34 @@ std::vector<double> key_pass(const DenseMatrix& key, const DenseMatrix& val,
         return State{acc, std::vector<T>(r * b), std::vector<T>(d * b), std::vector<T>(dv1 * b)};
       },
       [&](std::size_t blk, State& st) {
-        std::vector<T>& acc = st.acc;
-        std::vector<T>& u = st.u;
-        std::vector<T>& x = st.x;
-        std::vector<T>& vt = st.vt;
-      const std::size_t j0 = blk * b, be = std::min(b, n - j0);
-      for (std::size_t i = 0; i < be; ++i) {
-        const double* kr = key.row(j0 + i);
-        for (std::size_t c = 0; c < d; ++c) x[c * b + i] = T(kr[c] / beta[c]);
-        const double* vr = val.row(j0 + i);
-        for (std::size_t v = 0; v < dv; ++v) vt[v * b + i] = T(vr[v]);
-        vt[dv * b + i] = T(1);
-      }
-      for (std::size_t t = 0; t < r; ++t) {
-        T* ut = u.data() + t * b;
-        if (t == 0) {
-          for (std::size_t i = 0; i < be; ++i) ut[i] = T(1);
-        } else {
-          const T* src = u.data() + std::size_t(mono.parent[t]) * b;
-          const T* xv = x.data() + std::size_t(mono.var[t]) * b;
-#pragma omp simd
-          for (std::size_t i = 0; i < be; ++i) ut[i] = src[i] * xv[i];
+        auto& [acc, u, x, vt] = st;
+        const std::size_t j0 = blk * b, be = std::min(b, n - j0);
+        for (std::size_t i = 0; i < be; ++i) {
+          const double* kr = key.row(j0 + i);
+          for (std::size_t c = 0; c < d; ++c) x[c * b + i] = T(kr[c] / beta[c]);
+          const double* vr = val.row(j0 + i);
+          for (std::size_t v = 0; v < dv; ++v) vt[v * b + i] = T(vr[v]);
+          vt[dv * b + i] = T(1);
         }
-        T* at = acc.data() + t * dv1;
-        for (std::size_t v = 0; v < dv1; ++v) {
-          const T* vv = vt.data() + v * b;
-          T sum = 0;
-#pragma omp simd reduction(+ : sum)
-          for (std::size_t i = 0; i < be; ++i) sum += ut[i] * vv[i];
-          at[v] += sum;
+        for (std::size_t t = 0; t < r; ++t) {
+          T* ut = u.data() + t * b;
+          if (t == 0) {
+            for (std::size_t i = 0; i < be; ++i) ut[i] = T(1);
+          } else {
+            const T* src = u.data() + std::size_t(mono.parent[t]) * b;
+            const T* xv = x.data() + std::size_t(mono.var[t]) * b;
+  #pragma omp simd
+            for (std::size_t i = 0; i < be; ++i) ut[i] = src[i] * xv[i];
+          }
+          T* at = acc.data() + t * dv1;
+          for (std::size_t v = 0; v < dv1; ++v) {
+            const T* vv = vt.data() + v * b;
+            T sum = 0;
+  #pragma omp simd reduction(+ : sum)
+            for (std::size_t i = 0; i < be; ++i) sum += ut[i] * vv[i];
+            at[v] += sum;
+          }
         }
-      }
       });
   std::vector<double> g(r * dv1, 0.0);
   for (const auto& acc : accs)
@@ -435,9 +431,8 @@ void run_poly(const AttentionInstance& inst, const PolyOptions& opt, const Prepa
   const DenseMatrix& q = inst.q;
   std::vector<double> abs_gamma_over_beta(d);
   for (std::size_t c = 0; c < d; ++c) abs_gamma_over_beta[c] = std::abs(pr.gamma[c]) / pr.beta_q[c];
-  // Per thread: m, the block's features (r x b, rows contiguous); part/ob:
-  // the chunk's and the block's sums, (d_v + 1) x b; the thread's worst
-  // bounds, combined after the region (max and count: any order).
+  // Per thread: m, the block's features (r x b, rows contiguous); part/ob: the chunk's and
+  // the block's sums, (d_v + 1) x b; the worst bounds, combined after (max, count: any order).
   struct State {
     std::vector<T> m, x, part, ob;
     double worst_rounding = 0, worst_log = 0;
@@ -448,70 +443,66 @@ void run_poly(const AttentionInstance& inst, const PolyOptions& opt, const Prepa
       kernel::FaultRegion::poly_query_pass, blocks, threads, 1,
       [&] {
         auto& slot = slots[std::size_t(omp_get_thread_num())];
-        slot.emplace(State{std::vector<T>(r * b), std::vector<T>(d * b), std::vector<T>(dv1 * b),
-                           std::vector<T>(dv1 * b)});
-        return &*slot;
+        return &slot.emplace(State{std::vector<T>(r * b), std::vector<T>(d * b), std::vector<T>(dv1 * b),
+                                   std::vector<T>(dv1 * b)});
       },
       [&](std::size_t blk, State* stp) {
         State& st = *stp;
-        std::vector<T>& m = st.m;
-        std::vector<T>& x = st.x;
-        std::vector<T>& part = st.part;
-        std::vector<T>& ob = st.ob;
-      const std::size_t i0 = blk * b, be = std::min(b, n_q - i0);
-      for (std::size_t i = 0; i < be; ++i) {
-        const double* qr = q.row(i0 + i);
-        for (std::size_t c = 0; c < d; ++c) x[c * b + i] = T(qr[c] / pr.beta_q[c]);
-      }
-      std::fill(ob.begin(), ob.end(), T(0));
-      for (std::size_t t0 = 0; t0 < r; t0 += chunk) {
-        std::fill(part.begin(), part.end(), T(0));
-        for (std::size_t t = t0; t < std::min(r, t0 + chunk); ++t) {
-          T* mt = m.data() + t * b;
-          if (t == 0) {
-            for (std::size_t i = 0; i < be; ++i) mt[i] = T(1);
-          } else {
-            const T* src = m.data() + std::size_t(mono.parent[t]) * b;
-            const T* xv = x.data() + std::size_t(mono.var[t]) * b;
-#pragma omp simd
-            for (std::size_t i = 0; i < be; ++i) mt[i] = src[i] * xv[i];
-          }
-          for (std::size_t v = 0; v < dv1; ++v) {
-            const T hv = hp[t * dv1 + v];
-            T* pv = part.data() + v * b;
-#pragma omp simd
-            for (std::size_t i = 0; i < be; ++i) pv[i] += mt[i] * hv;
-          }
+        auto& [m, x, part, ob, unused_r, unused_l, unused_b] = st;
+        const std::size_t i0 = blk * b, be = std::min(b, n_q - i0);
+        for (std::size_t i = 0; i < be; ++i) {
+          const double* qr = q.row(i0 + i);
+          for (std::size_t c = 0; c < d; ++c) x[c * b + i] = T(qr[c] / pr.beta_q[c]);
         }
-#pragma omp simd
-        for (std::size_t i = 0; i < dv1 * b; ++i) ob[i] += part[i];
-      }
-      for (std::size_t i = 0; i < be; ++i) {
-        const std::size_t row = i0 + i;
-        const double den = double(ob[dv * b + i]);
-        bool ok = std::isfinite(den) && den > 0;
-        for (std::size_t v = 0; v < dv && ok; ++v) ok = std::isfinite(double(ob[v * b + i]));
-        if (!ok) {
-          ++st.bad;
-          for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = kNaN;
-          out.log_d[row] = kNaN;
-          continue;
+        std::fill(ob.begin(), ob.end(), T(0));
+        for (std::size_t t0 = 0; t0 < r; t0 += chunk) {
+          std::fill(part.begin(), part.end(), T(0));
+          for (std::size_t t = t0; t < std::min(r, t0 + chunk); ++t) {
+            T* mt = m.data() + t * b;
+            if (t == 0) {
+              for (std::size_t i = 0; i < be; ++i) mt[i] = T(1);
+            } else {
+              const T* src = m.data() + std::size_t(mono.parent[t]) * b;
+              const T* xv = x.data() + std::size_t(mono.var[t]) * b;
+  #pragma omp simd
+              for (std::size_t i = 0; i < be; ++i) mt[i] = src[i] * xv[i];
+            }
+            for (std::size_t v = 0; v < dv1; ++v) {
+              const T hv = hp[t * dv1 + v];
+              T* pv = part.data() + v * b;
+  #pragma omp simd
+              for (std::size_t i = 0; i < be; ++i) pv[i] += mt[i] * hv;
+            }
+          }
+  #pragma omp simd
+          for (std::size_t i = 0; i < dv1 * b; ++i) ob[i] += part[i];
         }
-        for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = double(ob[v * b + i]) / den;
-        out.log_d[row] = std::log(den);
-        // eta_i = gamma_L prod_p n_p Pabs(R_i), R_i = sum_c |gamma_c| |Q[i,c]| / beta_c.
-        const double* qr = q.row(row);
-        double ri = 0;
-        for (std::size_t c = 0; c < d; ++c) ri += abs_gamma_over_beta[c] * std::abs(qr[c]);
-        ri = std::min(up(ri, int(d) + pr.k + 4), pr.radius);  // gamma_c carries k roundings
-        const double eta = up(gamma_l * pr.tuples * abs_poly(poly.coeffs, ri), 4);
-        const double rel = eta / den;
-        const double rounding = up(pr.value_max * (2 * rel * (1 + kUnitDouble) + kUnitDouble), 6);
-        st.worst_rounding = std::max(st.worst_rounding, rounding);
-        const double log_round = rel < 1 ? -std::log1p(-rel) : kInf;
-        st.worst_log = std::max(st.worst_log, up(log_eps + log_round, 4) +
-                                            4 * kUnitDouble * std::abs(out.log_d[row]) + 0x1p-1074);
-      }
+        for (std::size_t i = 0; i < be; ++i) {
+          const std::size_t row = i0 + i;
+          const double den = double(ob[dv * b + i]);
+          bool ok = std::isfinite(den) && den > 0;
+          for (std::size_t v = 0; v < dv && ok; ++v) ok = std::isfinite(double(ob[v * b + i]));
+          if (!ok) {
+            ++st.bad;
+            for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = kNaN;
+            out.log_d[row] = kNaN;
+            continue;
+          }
+          for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = double(ob[v * b + i]) / den;
+          out.log_d[row] = std::log(den);
+          // eta_i = gamma_L prod_p n_p Pabs(R_i), R_i = sum_c |gamma_c| |Q[i,c]| / beta_c.
+          const double* qr = q.row(row);
+          double ri = 0;
+          for (std::size_t c = 0; c < d; ++c) ri += abs_gamma_over_beta[c] * std::abs(qr[c]);
+          ri = std::min(up(ri, int(d) + pr.k + 4), pr.radius);  // gamma_c carries k roundings
+          const double eta = up(gamma_l * pr.tuples * abs_poly(poly.coeffs, ri), 4);
+          const double rel = eta / den;
+          const double rounding = up(pr.value_max * (2 * rel * (1 + kUnitDouble) + kUnitDouble), 6);
+          st.worst_rounding = std::max(st.worst_rounding, rounding);
+          const double log_round = rel < 1 ? -std::log1p(-rel) : kInf;
+          st.worst_log = std::max(st.worst_log, up(log_eps + log_round, 4) +
+                                              4 * kUnitDouble * std::abs(out.log_d[row]) + 0x1p-1074);
+        }
       });
   for (const auto& st : slots) {
     if (!st) continue;
