@@ -20,16 +20,11 @@
 // with vp = V_1[j_1] (.) ... the prefix value product.
 #include "attention/exact_attention.hpp"
 
-#include <cblas.h>
-#include <omp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,6 +32,7 @@
 
 #include "attention/backend_options.hpp"
 #include "attention/blas_threads.hpp"
+#include "attention/kernel_core.hpp"
 #include "attention/vector_exp.hpp"
 #include "core/errors.hpp"
 
@@ -44,55 +40,17 @@ namespace sethkit::attention {
 
 namespace {
 
-// C (m x n) = alpha * A (m x k) * B^T, B given as n x k; row-major.
-inline void gemm_abt(std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
-                     std::size_t lda, const double* b, std::size_t ldb, double* c, std::size_t ldc) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n), int(k), alpha, a, int(lda), b,
-              int(ldb), 0.0, c, int(ldc));
-}
-inline void gemm_abt(std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
-                     std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n), int(k), alpha, a, int(lda), b,
-              int(ldb), 0.0f, c, int(ldc));
-}
-// C (m x n) = A (m x k) * B (k x n); row-major.
-inline void gemm_ab(std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
-                    const double* b, std::size_t ldb, double* c, std::size_t ldc) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0, a, int(lda), b,
-              int(ldb), 0.0, c, int(ldc));
-}
-inline void gemm_ab(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-                    const float* b, std::size_t ldb, float* c, std::size_t ldc) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, a, int(lda), b,
-              int(ldb), 0.0f, c, int(ldc));
-}
-
-template <class T>
-struct Side {
-  const T* key = nullptr;    // rows x d, row-major (unused by the oracle form)
-  const T* value = nullptr;  // rows x d_v, row-major
-  std::size_t rows = 0;
-};
-
-struct Range {
-  std::size_t lo = 0, hi = 0;
-  bool empty() const { return lo >= hi; }
-};
-
-// Keys j of one side allowed for query row i under a causal window w:
-// i - w < j <= i, intersected with [0, n).
-Range window_range(std::size_t i, int64_t w, std::size_t n) {
-  if (w <= 0 || n == 0) return {};
-  const int64_t lo = std::max<int64_t>(0, static_cast<int64_t>(i) - w + 1);
-  const int64_t hi = std::min<int64_t>(static_cast<int64_t>(i) + 1, static_cast<int64_t>(n));
-  if (lo >= hi) return {};
-  return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
-}
+using kernel::gemm;
+using kernel::Range;
+using kernel::Side;
+using kernel::window_range;
 
 template <class T>
 struct Problem {
   std::size_t n_q = 0, d = 0, dv = 0;
-  std::vector<Side<T>> sides;  // prefix sides, then a, then b (size >= 2)
+  std::vector<Side<T>> sides;  // prefix sides, then a, then b (size >= 2; kernel_core.hpp)
+  const T* q = nullptr;        // n_q x d, row stride q_ld (unused by the oracle form)
+  std::size_t q_ld = 0;
   T scale = 0;
   std::optional<CausalWindow> window;  // on sides a and b (k = 3)
   std::size_t tile_a = 0, tile_b = 0;  // clamped to the side lengths
@@ -117,13 +75,15 @@ struct Scratch {
 template <class T>
 class MatrixScorer {
  public:
-  explicit MatrixScorer(const Problem<T>& p, const T* q)
-      : p_(p), q_(q), qp_((p.prefix() + 1) * p.d), z_(p.tile_a * p.d) {}
+  explicit MatrixScorer(const Problem<T>& p) : p_(p), qp_((p.prefix() + 1) * p.d), z_(p.tile_a * p.d) {}
 
-  void start_row(std::size_t i) { std::copy(q_ + i * p_.d, q_ + (i + 1) * p_.d, qp_.begin()); }
+  void start_row(std::size_t i) {
+    const T* q = p_.q + i * p_.q_ld;
+    std::copy(q, q + p_.d, qp_.begin());
+  }
   void push_prefix(std::size_t depth, std::size_t j) {
     const T* in = qp_.data() + depth * p_.d;
-    const T* key = p_.sides[depth].key + j * p_.d;
+    const T* key = p_.sides[depth].key + j * p_.sides[depth].key_ld;
     T* out = qp_.data() + (depth + 1) * p_.d;
     for (std::size_t c = 0; c < p_.d; ++c) out[c] = in[c] * key[c];
   }
@@ -136,17 +96,16 @@ class MatrixScorer {
     if (new_a) {
       const T* qp = qp_.data() + p_.prefix() * d;
       for (std::size_t r = 0; r < ba; ++r) {
-        const T* key = a.key + (a0 + r) * d;
+        const T* key = a.key + (a0 + r) * a.key_ld;
         T* z = z_.data() + r * d;
         for (std::size_t c = 0; c < d; ++c) z[c] = qp[c] * key[c];
       }
     }
-    gemm_abt(ba, bb, d, p_.scale, z_.data(), d, b.key + b0 * d, d, s, bb);
+    gemm(false, true, ba, bb, d, p_.scale, z_.data(), d, b.key + b0 * b.key_ld, b.key_ld, T(0), s, bb);
   }
 
  private:
   const Problem<T>& p_;
-  const T* q_;
   std::vector<T> qp_;  // (prefix + 1) x d: q, q (.) K_1[j_1], ...
   std::vector<T> z_;   // tile_a x d
 };
@@ -185,7 +144,8 @@ class RowAttention {
       : p_(p), scorer_(scorer), w_(w) {}
 
   // Writes O[i,:] and log D_i. Returns false on a non-finite score.
-  bool run(std::size_t i, double* out, double* log_d) {
+  template <class OutT>
+  bool run(std::size_t i, OutT* out, double* log_d) {
     const Side<T>& a = p_.sides[p_.prefix()];
     const Side<T>& b = p_.sides[p_.prefix() + 1];
     range_a_ = {0, a.rows};
@@ -205,10 +165,10 @@ class RowAttention {
     if (!finite_) return false;
     if (l_ == 0) {
       // No allowed tuple: D_i is an empty sum. O = 0 by convention, log D = -inf.
-      std::fill(out, out + p_.dv, 0.0);
+      std::fill(out, out + p_.dv, OutT(0));
       *log_d = -std::numeric_limits<double>::infinity();
     } else {
-      for (std::size_t c = 0; c < p_.dv; ++c) out[c] = w_.acc[c] / l_;
+      for (std::size_t c = 0; c < p_.dv; ++c) out[c] = static_cast<OutT>(w_.acc[c] / l_);
       *log_d = static_cast<double>(m_) + std::log(l_);
     }
     return true;
@@ -226,7 +186,7 @@ class RowAttention {
     for (std::size_t j = 0; j < side.rows && finite_; ++j) {
       scorer_.push_prefix(depth, j);
       const T* in = w_.vp.data() + depth * p_.dv;
-      const T* value = side.value + j * p_.dv;
+      const T* value = side.value + j * side.value_ld;
       T* out = w_.vp.data() + (depth + 1) * p_.dv;
       for (std::size_t c = 0; c < p_.dv; ++c) out[c] = in[c] * value[c];
       prefix(depth + 1);
@@ -274,10 +234,10 @@ class RowAttention {
     for (std::size_t r = 0; r < ba; ++r) l_ += static_cast<double>(exp_shifted_sum(s + r * bb, bb, m_));
     const Side<T>& a = p_.sides[p_.prefix()];
     const Side<T>& b = p_.sides[p_.prefix() + 1];
-    gemm_ab(ba, dv, bb, s, bb, b.value + b0 * dv, dv, w_.w.data(), dv);
+    gemm(false, false, ba, dv, bb, T(1), s, bb, b.value + b0 * b.value_ld, b.value_ld, T(0), w_.w.data(), dv);
     std::fill(w_.u.begin(), w_.u.end(), 0.0);
     for (std::size_t r = 0; r < ba; ++r) {
-      const T* va = a.value + (a0 + r) * dv;
+      const T* va = a.value + (a0 + r) * a.value_ld;
       const T* wr = w_.w.data() + r * dv;
       for (std::size_t c = 0; c < dv; ++c) w_.u[c] += static_cast<double>(va[c] * wr[c]);
     }
@@ -293,49 +253,26 @@ class RowAttention {
   bool finite_ = true;
 };
 
-// OpenMP over query rows; each thread owns its scorer and scratch. An
-// exception in a thread (allocation, the oracle) is kept and rethrown after
-// the region, which every thread still completes.
-template <class T, class MakeScorer>
-void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads,
-              std::size_t rows_per_task, AttentionOutput& out) {
-  std::atomic<bool> failed{false};
-  std::atomic<bool> overflow{false};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto record = [&](std::exception_ptr e) {
-    std::lock_guard<std::mutex> lock(error_mutex);
-    if (!error) error = e;
-    failed = true;
+// OpenMP over query rows (kernel::parallel_rows: an exception in a thread,
+// allocation or the oracle, is rethrown after the region); each thread owns
+// its scorer and scratch. O[i,:] goes to o + i * o_ld.
+template <class T, class OutT, class MakeScorer>
+void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads, std::size_t rows_per_task, OutT* o,
+              std::size_t o_ld, double* log_d) {
+  using Scorer = decltype(make_scorer());
+  struct State {
+    Scorer scorer;
+    Scratch<T> scratch;
   };
-  const auto n_q = static_cast<int64_t>(p.n_q);
-  const int chunk = static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(rows_per_task, 1 << 20)));
-#pragma omp parallel num_threads(threads)
-  {
-    std::optional<decltype(make_scorer())> scorer;
-    std::optional<Scratch<T>> scratch;
-    try {
-      scorer.emplace(make_scorer());
-      scratch.emplace(p);
-    } catch (...) {
-      record(std::current_exception());
-    }
-#pragma omp for schedule(dynamic, chunk)
-    for (int64_t i = 0; i < n_q; ++i) {
-      if (failed.load(std::memory_order_relaxed)) continue;
-      try {
-        RowAttention<T, decltype(make_scorer())> row(p, *scorer, *scratch);
-        const auto r = static_cast<std::size_t>(i);
-        if (!row.run(r, out.o.data() + r * p.dv, out.log_d.data() + r)) {
-          overflow = true;
-          failed = true;
-        }
-      } catch (...) {
-        record(std::current_exception());
-      }
-    }
-  }
-  if (error) std::rethrow_exception(error);
+  std::atomic<bool> overflow{false};
+  kernel::parallel_rows(
+      kernel::FaultRegion::exact_forward, p.n_q, threads, rows_per_task,
+      [&] { return State{make_scorer(), Scratch<T>(p)}; },
+      [&](std::size_t i, State& st) {
+        if (overflow.load(std::memory_order_relaxed)) return;
+        RowAttention<T, Scorer> row(p, st.scorer, st.scratch);
+        if (!row.run(i, o + i * o_ld, log_d + i)) overflow = true;
+      });
   if (overflow) {
     throw InputError("", "score overflow: some attention score is not finite in " +
                              std::string(sizeof(T) == 4 ? "float32" : "float64") +
@@ -375,9 +312,22 @@ void check_tuning(const ExactTuning& t) {
     throw InputError("", "exact attention tuning: tile sizes and rows_per_task must be >= 1");
 }
 
+// The matrix problem on views (tiles clamped to the side lengths).
 template <class T>
-std::vector<T> converted(const std::vector<double>& x) {
-  return std::vector<T>(x.begin(), x.end());
+Problem<T> matrix_problem(const MatrixView<T>& q, const kernel::SideLayout<T>& layout, std::size_t dv, double scale,
+                          const ExactOptions& options) {
+  Problem<T> p;
+  p.n_q = q.rows;
+  p.d = q.cols;
+  p.dv = dv;
+  p.q = q.data;
+  p.q_ld = q.stride();
+  p.scale = static_cast<T>(scale);
+  p.window = options.window;
+  p.sides = layout.sides;
+  p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
+  p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
+  return p;
 }
 
 template <class T>
@@ -385,37 +335,29 @@ void exact_matrix(const AttentionInstance& inst, const ExactOptions& options, do
                   int threads, AttentionOutput& out) {
   // T = double reads the instance in place; T = float works on rounded copies.
   std::vector<std::vector<T>> storage;
-  auto view = [&](const std::vector<double>& x) -> const T* {
+  storage.reserve(2 * inst.keys.size() + 1);
+  auto view = [&](const DenseMatrix& m) -> MatrixView<T> {
     if constexpr (std::is_same_v<T, double>) {
-      return x.data();
+      return view_of(m);
     } else {
-      storage.push_back(converted<T>(x));
-      return storage.back().data();
+      storage.emplace_back(m.data.begin(), m.data.end());
+      return {storage.back().data(), m.rows, m.cols, m.cols};
     }
   };
-  storage.reserve(2 * inst.keys.size() + 3);
   // BLAS takes int dimensions.
   if (inst.d() > std::size_t(std::numeric_limits<int>::max()) ||
       inst.d_v() > std::size_t(std::numeric_limits<int>::max()))
     throw InputError("", "exact attention: d or d_v exceeds the BLAS int range");
-  Problem<T> p;
-  p.n_q = inst.n_q();
-  p.d = inst.d();
-  p.dv = inst.d_v();
-  p.scale = static_cast<T>(scale);
-  p.window = options.window;
-  const T* q = view(inst.q.data);
-  if (inst.k == 2) {
-    storage.emplace_back(p.d, T(1));
-    const T* unit_key = storage.back().data();
-    storage.emplace_back(p.dv, T(1));
-    p.sides.push_back({unit_key, storage.back().data(), 1});
+  const MatrixView<T> q = view(inst.q);
+  std::vector<MatrixView<T>> keys, values;
+  for (std::size_t s = 0; s < inst.keys.size(); ++s) {
+    keys.push_back(view(inst.keys[s]));
+    values.push_back(view(inst.values[s]));
   }
-  for (std::size_t s = 0; s < inst.keys.size(); ++s)
-    p.sides.push_back({view(inst.keys[s].data), view(inst.values[s].data), inst.keys[s].rows});
-  p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
-  p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
-  run_rows(p, [&] { return MatrixScorer<T>(p, q); }, threads, options.tuning.rows_per_task, out);
+  const kernel::SideLayout<T> layout = kernel::make_sides(keys, values, inst.d(), inst.d_v());
+  const Problem<T> p = matrix_problem(q, layout, inst.d_v(), scale, options);
+  run_rows(p, [&] { return MatrixScorer<T>(p); }, threads, options.tuning.rows_per_task, out.o.data(), p.dv,
+           out.log_d.data());
 }
 
 // exact_attention_bytes for a validated instance and a resolved thread count.
@@ -503,15 +445,46 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   p.dv = dv;
   p.scale = scale;
   p.window = options.window;
-  if (k == 2) p.sides.push_back({nullptr, unit_value.data(), 1});
-  for (const auto& v : inst.values) p.sides.push_back({nullptr, v.data.data(), v.rows});
+  if (k == 2) p.sides.push_back({nullptr, unit_value.data(), 1, 0, dv});
+  for (const auto& v : inst.values) p.sides.push_back({nullptr, v.data.data(), v.rows, 0, dv});
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
   BlasSingleThreaded blas_guard;
-  run_rows(p, [&] { return OracleScorer(p, inst.score, k == 2); }, threads,
-           options.tuning.rows_per_task, out);
+  run_rows(p, [&] { return OracleScorer(p, inst.score, k == 2); }, threads, options.tuning.rows_per_task,
+           out.o.data(), dv, out.log_d.data());
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
+
+template <class T>
+void exact_forward(const MatrixView<T>& q, const std::vector<MatrixView<T>>& keys,
+                   const std::vector<MatrixView<T>>& values, const ExactOptions& options, MutableMatrixView<T> out_o,
+                   double* out_log_d) {
+  kernel::check_attention_views(q, keys, values);
+  const int k = static_cast<int>(keys.size()) + 1;
+  const std::size_t n_q = q.rows, d = q.cols, dv = values[0].cols;
+  kernel::check_output_view("O", out_o.data, out_o.rows, out_o.cols, out_o.stride(), n_q, dv);
+  if (!out_log_d) throw InputError("", "log D: no output buffer given");
+  check_window(options.window, k);
+  check_tuning(options.tuning);
+  const double scale = resolve_scale(options.scale, 1.0 / double(d));
+  const int threads = resolve_threads(options.threads);
+  const std::size_t n_b = keys.back().rows, n_a = k == 2 ? 1 : keys[keys.size() - 2].rows;
+  // The outputs are the caller's: only the scratch counts.
+  check_working_bytes(working_bytes(0, d, dv, k, n_a, n_b, 0, sizeof(T), options.tuning, threads), n_q, dv, threads,
+                      options.max_bytes);
+  const kernel::SideLayout<T> layout = kernel::make_sides(keys, values, d, dv);
+  const Problem<T> p = matrix_problem(q, layout, dv, scale, options);
+  BlasSingleThreaded blas_guard;
+  run_rows(p, [&] { return MatrixScorer<T>(p); }, threads, options.tuning.rows_per_task, out_o.data, out_o.stride(),
+           out_log_d);
+}
+
+template void exact_forward<float>(const MatrixView<float>&, const std::vector<MatrixView<float>>&,
+                                   const std::vector<MatrixView<float>>&, const ExactOptions&,
+                                   MutableMatrixView<float>, double*);
+template void exact_forward<double>(const MatrixView<double>&, const std::vector<MatrixView<double>>&,
+                                    const std::vector<MatrixView<double>>&, const ExactOptions&,
+                                    MutableMatrixView<double>, double*);
 
 }  // namespace sethkit::attention

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "attention/backend_options.hpp"
+#include "attention/kernel_core.hpp"
 #include "problems/attention_instance.hpp"
 
 namespace sethkit::attention {
@@ -59,8 +60,7 @@ struct CausalWindow {
   int64_t w2 = 0;
 };
 
-// The tunables of the exact backend, in one place (read by the CLI and the
-// benchmarks). Scratch per thread is about tile_a * tile_b scalars.
+// The tunables of the exact backend, in one place. Scratch per thread is about tile_a * tile_b scalars.
 struct ExactTuning {
   // Rows of K_{k-2} per tile: the M of the score GEMM and the rows of P.
   // 64 keeps Z (64 x d) and a W row block in L1/L2.
@@ -113,6 +113,30 @@ AttentionOutput exact_attention(const AttentionInstance& inst, const ExactOption
 // copies of the input, and one score tile with its buffers per thread.
 // exact_attention refuses (SizeLimitError) when this passes options.max_bytes.
 double exact_attention_bytes(const AttentionInstance& inst, const ExactOptions& options = {});
+
+// The copy-free typed entry point for in-process callers (the Python package
+// passes NumPy buffers): the same kernel as exact_attention on the caller's
+// memory, no copy of the inputs. keys[p], values[p] are K_{p+1}, V_{p+1}
+// (k - 1 of each, k >= 2); T = float computes scores, exponentials and GEMMs
+// in float with sums in double (as Precision::float32), T = double in double.
+// requires: the views pass kernel::check_attention_views (InputError naming
+//   the operand otherwise); out_o is n_q x d_v; out_log_d holds n_q doubles;
+//   options.window only for k = 3; options.scale unset means 1/d;
+//   options.precision is ignored (T decides); the per-thread scratch within
+//   options.max_bytes (SizeLimitError).
+// ensures: out_o and out_log_d as exact_attention's o and log_d (O rounded to
+//   T); bit-identical for any options.threads. BLAS single-threaded during
+//   the call, as exact_attention.
+template <class T>
+void exact_forward(const MatrixView<T>& q, const std::vector<MatrixView<T>>& keys,
+                   const std::vector<MatrixView<T>>& values, const ExactOptions& options, MutableMatrixView<T> out_o,
+                   double* out_log_d);
+extern template void exact_forward<float>(const MatrixView<float>&, const std::vector<MatrixView<float>>&,
+                                          const std::vector<MatrixView<float>>&, const ExactOptions&,
+                                          MutableMatrixView<float>, double*);
+extern template void exact_forward<double>(const MatrixView<double>&, const std::vector<MatrixView<double>>&,
+                                           const std::vector<MatrixView<double>>&, const ExactOptions&,
+                                           MutableMatrixView<double>, double*);
 
 // The oracle form, for implicit instances whose dimension is far too large to
 // store (Gap-MaxIP vectors of the protocol construction): the caller supplies

@@ -56,12 +56,12 @@
 #include <optional>
 #include <vector>
 
+#include "attention/exact_attention.hpp"
 #include "problems/attention_instance.hpp"
 
 namespace sethkit::attention {
 
-// The tunables of the exact backward, in one place (read by the CLI and the
-// benchmark).
+// The tunables of the exact backward, in one place.
 struct GradientTuning {
   // Rows of K_{k-2} per tile (M of the score GEMM), as ExactTuning::tile_a.
   std::size_t tile_a = 64;
@@ -76,12 +76,15 @@ struct GradientTuning {
   double chunk_bytes_budget = double(std::size_t(1) << 30);
 };
 
-// Double precision throughout, no causal windows (the loss of paper 002 has
-// none; exact_attention's windows are a forward-only switch for now).
+// Double precision throughout. The typed, copy-free backward from dO (float
+// and double) is exact_backward (exact_backward.hpp).
 struct GradientOptions {
   std::optional<double> scale;  // unset: the instance's scale (paper form: 1/d)
   int threads = 0;              // 0: OpenMP's default
   GradientTuning tuning;
+  // k = 3 only: the forward's causal windows (exact_attention.hpp); the loss
+  // of paper 002 has none (paper_gradient refuses one).
+  std::optional<CausalWindow> window;
 };
 
 struct AttentionGradient {
@@ -119,6 +122,10 @@ double exact_attention_gradient_bytes(const AttentionInstance& inst, const Gradi
 // requires: as exact_attention_gradient. ensures: the definition.
 AttentionGradient reference_attention_gradient(const AttentionInstance& inst, const DenseMatrix& target,
                                                double scale);
+// The same with a causal window (k = 3): disallowed tuples are left out of
+// every sum; a row with none gets O = 0, log D = -inf and adds nothing.
+AttentionGradient reference_attention_gradient(const AttentionInstance& inst, const DenseMatrix& target,
+                                               double scale, const std::optional<CausalWindow>& window);
 
 // ---- paper 002's form -------------------------------------------------------
 

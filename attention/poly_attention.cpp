@@ -24,10 +24,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 
 #include "attention/backend_options.hpp"
+#include "attention/kernel_core.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::attention {
@@ -93,13 +95,6 @@ struct Prepared {
   double tuples = 1;                 // prod_p n_p
 };
 
-std::vector<double> column_abs_max(const DenseMatrix& m) {
-  std::vector<double> out(m.cols, 0.0);
-  for (std::size_t i = 0; i < m.rows; ++i)
-    for (std::size_t c = 0; c < m.cols; ++c) out[c] = std::max(out[c], std::abs(m(i, c)));
-  return out;
-}
-
 Prepared prepare(const AttentionInstance& inst, double scale) {
   Prepared pr;
   pr.k = inst.k;
@@ -107,14 +102,14 @@ Prepared prepare(const AttentionInstance& inst, double scale) {
   pr.dv = inst.d_v();
   pr.n = inst.lengths();
   pr.scale = scale;
-  const std::vector<double> mq = column_abs_max(inst.q);
+  const std::vector<double> mq = kernel::column_abs_max(inst.q);
   pr.gamma.assign(pr.d, scale);
   for (std::size_t c = 0; c < pr.d; ++c) pr.gamma[c] *= mq[c];
   double bq = *std::max_element(mq.begin(), mq.end());
   pr.entry_bounds.push_back(bq);
   double uniform = std::abs(scale) * double(pr.d) * bq;
   for (const DenseMatrix& key : inst.keys) {
-    const std::vector<double> mk = column_abs_max(key);
+    const std::vector<double> mk = kernel::column_abs_max(key);
     for (std::size_t c = 0; c < pr.d; ++c) pr.gamma[c] *= mk[c];
     const double bk = *std::max_element(mk.begin(), mk.end());
     pr.entry_bounds.push_back(bk);
@@ -326,45 +321,52 @@ std::vector<double> key_pass(const DenseMatrix& key, const DenseMatrix& val,
   const std::size_t r = mono.size(), d = key.cols, dv = val.cols, dv1 = dv + 1, n = key.rows;
   const std::size_t blocks = (n + b - 1) / b;
   std::vector<std::vector<T>> accs(static_cast<std::size_t>(threads));
-#pragma omp parallel num_threads(threads)
-  {
-    std::vector<T>& acc = accs[std::size_t(omp_get_thread_num())];
-    acc.assign(r * dv1, T(0));
-    std::vector<T> u(r * b), x(d * b), vt(dv1 * b);  // vt: the value block transposed
-#pragma omp for schedule(dynamic)
-    for (std::size_t blk = 0; blk < blocks; ++blk) {
-      const std::size_t j0 = blk * b, be = std::min(b, n - j0);
-      for (std::size_t i = 0; i < be; ++i) {
-        const double* kr = key.row(j0 + i);
-        for (std::size_t c = 0; c < d; ++c) x[c * b + i] = T(kr[c] / beta[c]);
-        const double* vr = val.row(j0 + i);
-        for (std::size_t v = 0; v < dv; ++v) vt[v * b + i] = T(vr[v]);
-        vt[dv * b + i] = T(1);
-      }
-      for (std::size_t t = 0; t < r; ++t) {
-        T* ut = u.data() + t * b;
-        if (t == 0) {
-          for (std::size_t i = 0; i < be; ++i) ut[i] = T(1);
-        } else {
-          const T* src = u.data() + std::size_t(mono.parent[t]) * b;
-          const T* xv = x.data() + std::size_t(mono.var[t]) * b;
-#pragma omp simd
-          for (std::size_t i = 0; i < be; ++i) ut[i] = src[i] * xv[i];
+  // Per thread: accs[thread], and u, x, vt (the value block transposed).
+  struct State {
+    std::vector<T>& acc;
+    std::vector<T> u, x, vt;
+  };
+  kernel::parallel_rows(
+      kernel::FaultRegion::poly_key_pass, blocks, threads, 1,
+      [&] {
+        std::vector<T>& acc = accs[std::size_t(omp_get_thread_num())];
+        acc.assign(r * dv1, T(0));
+        return State{acc, std::vector<T>(r * b), std::vector<T>(d * b), std::vector<T>(dv1 * b)};
+      },
+      [&](std::size_t blk, State& st) {
+        auto& [acc, u, x, vt] = st;
+        const std::size_t j0 = blk * b, be = std::min(b, n - j0);
+        for (std::size_t i = 0; i < be; ++i) {
+          const double* kr = key.row(j0 + i);
+          for (std::size_t c = 0; c < d; ++c) x[c * b + i] = T(kr[c] / beta[c]);
+          const double* vr = val.row(j0 + i);
+          for (std::size_t v = 0; v < dv; ++v) vt[v * b + i] = T(vr[v]);
+          vt[dv * b + i] = T(1);
         }
-        T* at = acc.data() + t * dv1;
-        for (std::size_t v = 0; v < dv1; ++v) {
-          const T* vv = vt.data() + v * b;
-          T sum = 0;
-#pragma omp simd reduction(+ : sum)
-          for (std::size_t i = 0; i < be; ++i) sum += ut[i] * vv[i];
-          at[v] += sum;
+        for (std::size_t t = 0; t < r; ++t) {
+          T* ut = u.data() + t * b;
+          if (t == 0) {
+            for (std::size_t i = 0; i < be; ++i) ut[i] = T(1);
+          } else {
+            const T* src = u.data() + std::size_t(mono.parent[t]) * b;
+            const T* xv = x.data() + std::size_t(mono.var[t]) * b;
+  #pragma omp simd
+            for (std::size_t i = 0; i < be; ++i) ut[i] = src[i] * xv[i];
+          }
+          T* at = acc.data() + t * dv1;
+          for (std::size_t v = 0; v < dv1; ++v) {
+            const T* vv = vt.data() + v * b;
+            T sum = 0;
+  #pragma omp simd reduction(+ : sum)
+            for (std::size_t i = 0; i < be; ++i) sum += ut[i] * vv[i];
+            at[v] += sum;
+          }
         }
-      }
-    }
-  }
+      });
   std::vector<double> g(r * dv1, 0.0);
   for (const auto& acc : accs)
-    for (std::size_t i = 0; i < g.size(); ++i) g[i] += double(acc[i]);
+    if (acc.size() == g.size())  // a thread of the team that never started has none
+      for (std::size_t i = 0; i < g.size(); ++i) g[i] += double(acc[i]);
   return g;
 }
 
@@ -429,68 +431,84 @@ void run_poly(const AttentionInstance& inst, const PolyOptions& opt, const Prepa
   const DenseMatrix& q = inst.q;
   std::vector<double> abs_gamma_over_beta(d);
   for (std::size_t c = 0; c < d; ++c) abs_gamma_over_beta[c] = std::abs(pr.gamma[c]) / pr.beta_q[c];
-#pragma omp parallel num_threads(threads) reduction(max : worst_rounding, worst_log) reduction(+ : bad)
-  {
-    // m: the block's features (r x b, rows contiguous); part/ob: the chunk's
-    // and the block's sums, (d_v + 1) x b.
-    std::vector<T> m(r * b), x(d * b), part(dv1 * b), ob(dv1 * b);
-#pragma omp for schedule(dynamic)
-    for (std::size_t blk = 0; blk < blocks; ++blk) {
-      const std::size_t i0 = blk * b, be = std::min(b, n_q - i0);
-      for (std::size_t i = 0; i < be; ++i) {
-        const double* qr = q.row(i0 + i);
-        for (std::size_t c = 0; c < d; ++c) x[c * b + i] = T(qr[c] / pr.beta_q[c]);
-      }
-      std::fill(ob.begin(), ob.end(), T(0));
-      for (std::size_t t0 = 0; t0 < r; t0 += chunk) {
-        std::fill(part.begin(), part.end(), T(0));
-        for (std::size_t t = t0; t < std::min(r, t0 + chunk); ++t) {
-          T* mt = m.data() + t * b;
-          if (t == 0) {
-            for (std::size_t i = 0; i < be; ++i) mt[i] = T(1);
-          } else {
-            const T* src = m.data() + std::size_t(mono.parent[t]) * b;
-            const T* xv = x.data() + std::size_t(mono.var[t]) * b;
-#pragma omp simd
-            for (std::size_t i = 0; i < be; ++i) mt[i] = src[i] * xv[i];
-          }
-          for (std::size_t v = 0; v < dv1; ++v) {
-            const T hv = hp[t * dv1 + v];
-            T* pv = part.data() + v * b;
-#pragma omp simd
-            for (std::size_t i = 0; i < be; ++i) pv[i] += mt[i] * hv;
-          }
+  // Per thread: m, the block's features (r x b, rows contiguous); part/ob: the chunk's and
+  // the block's sums, (d_v + 1) x b; the worst bounds, combined after (max, count: any order).
+  struct State {
+    std::vector<T> m, x, part, ob;
+    double worst_rounding = 0, worst_log = 0;
+    std::size_t bad = 0;
+  };
+  std::vector<std::optional<State>> slots(static_cast<std::size_t>(threads));
+  kernel::parallel_rows(
+      kernel::FaultRegion::poly_query_pass, blocks, threads, 1,
+      [&] {
+        auto& slot = slots[std::size_t(omp_get_thread_num())];
+        return &slot.emplace(State{std::vector<T>(r * b), std::vector<T>(d * b), std::vector<T>(dv1 * b),
+                                   std::vector<T>(dv1 * b)});
+      },
+      [&](std::size_t blk, State* stp) {
+        State& st = *stp;
+        auto& [m, x, part, ob, unused_r, unused_l, unused_b] = st;
+        const std::size_t i0 = blk * b, be = std::min(b, n_q - i0);
+        for (std::size_t i = 0; i < be; ++i) {
+          const double* qr = q.row(i0 + i);
+          for (std::size_t c = 0; c < d; ++c) x[c * b + i] = T(qr[c] / pr.beta_q[c]);
         }
-#pragma omp simd
-        for (std::size_t i = 0; i < dv1 * b; ++i) ob[i] += part[i];
-      }
-      for (std::size_t i = 0; i < be; ++i) {
-        const std::size_t row = i0 + i;
-        const double den = double(ob[dv * b + i]);
-        bool ok = std::isfinite(den) && den > 0;
-        for (std::size_t v = 0; v < dv && ok; ++v) ok = std::isfinite(double(ob[v * b + i]));
-        if (!ok) {
-          ++bad;
-          for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = kNaN;
-          out.log_d[row] = kNaN;
-          continue;
+        std::fill(ob.begin(), ob.end(), T(0));
+        for (std::size_t t0 = 0; t0 < r; t0 += chunk) {
+          std::fill(part.begin(), part.end(), T(0));
+          for (std::size_t t = t0; t < std::min(r, t0 + chunk); ++t) {
+            T* mt = m.data() + t * b;
+            if (t == 0) {
+              for (std::size_t i = 0; i < be; ++i) mt[i] = T(1);
+            } else {
+              const T* src = m.data() + std::size_t(mono.parent[t]) * b;
+              const T* xv = x.data() + std::size_t(mono.var[t]) * b;
+  #pragma omp simd
+              for (std::size_t i = 0; i < be; ++i) mt[i] = src[i] * xv[i];
+            }
+            for (std::size_t v = 0; v < dv1; ++v) {
+              const T hv = hp[t * dv1 + v];
+              T* pv = part.data() + v * b;
+  #pragma omp simd
+              for (std::size_t i = 0; i < be; ++i) pv[i] += mt[i] * hv;
+            }
+          }
+  #pragma omp simd
+          for (std::size_t i = 0; i < dv1 * b; ++i) ob[i] += part[i];
         }
-        for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = double(ob[v * b + i]) / den;
-        out.log_d[row] = std::log(den);
-        // eta_i = gamma_L prod_p n_p Pabs(R_i), R_i = sum_c |gamma_c| |Q[i,c]| / beta_c.
-        const double* qr = q.row(row);
-        double ri = 0;
-        for (std::size_t c = 0; c < d; ++c) ri += abs_gamma_over_beta[c] * std::abs(qr[c]);
-        ri = std::min(up(ri, int(d) + pr.k + 4), pr.radius);  // gamma_c carries k roundings
-        const double eta = up(gamma_l * pr.tuples * abs_poly(poly.coeffs, ri), 4);
-        const double rel = eta / den;
-        const double rounding = up(pr.value_max * (2 * rel * (1 + kUnitDouble) + kUnitDouble), 6);
-        worst_rounding = std::max(worst_rounding, rounding);
-        const double log_round = rel < 1 ? -std::log1p(-rel) : kInf;
-        worst_log = std::max(worst_log, up(log_eps + log_round, 4) +
-                                            4 * kUnitDouble * std::abs(out.log_d[row]) + 0x1p-1074);
-      }
-    }
+        for (std::size_t i = 0; i < be; ++i) {
+          const std::size_t row = i0 + i;
+          const double den = double(ob[dv * b + i]);
+          bool ok = std::isfinite(den) && den > 0;
+          for (std::size_t v = 0; v < dv && ok; ++v) ok = std::isfinite(double(ob[v * b + i]));
+          if (!ok) {
+            ++st.bad;
+            for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = kNaN;
+            out.log_d[row] = kNaN;
+            continue;
+          }
+          for (std::size_t v = 0; v < dv; ++v) out.o[row * dv + v] = double(ob[v * b + i]) / den;
+          out.log_d[row] = std::log(den);
+          // eta_i = gamma_L prod_p n_p Pabs(R_i), R_i = sum_c |gamma_c| |Q[i,c]| / beta_c.
+          const double* qr = q.row(row);
+          double ri = 0;
+          for (std::size_t c = 0; c < d; ++c) ri += abs_gamma_over_beta[c] * std::abs(qr[c]);
+          ri = std::min(up(ri, int(d) + pr.k + 4), pr.radius);  // gamma_c carries k roundings
+          const double eta = up(gamma_l * pr.tuples * abs_poly(poly.coeffs, ri), 4);
+          const double rel = eta / den;
+          const double rounding = up(pr.value_max * (2 * rel * (1 + kUnitDouble) + kUnitDouble), 6);
+          st.worst_rounding = std::max(st.worst_rounding, rounding);
+          const double log_round = rel < 1 ? -std::log1p(-rel) : kInf;
+          st.worst_log = std::max(st.worst_log, up(log_eps + log_round, 4) +
+                                              4 * kUnitDouble * std::abs(out.log_d[row]) + 0x1p-1074);
+        }
+      });
+  for (const auto& st : slots) {
+    if (!st) continue;
+    worst_rounding = std::max(worst_rounding, st->worst_rounding);
+    worst_log = std::max(worst_log, st->worst_log);
+    bad += st->bad;
   }
   rep.bad_rows = bad;
   rep.rounding_bound = bad > 0 ? kInf : worst_rounding;

@@ -2,8 +2,6 @@
 // formulas and the proof of the bound.
 #include "attention/poly_gradient.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,6 +9,7 @@
 #include <string>
 
 #include "attention/backend_options.hpp"
+#include "attention/kernel_core.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::attention {
@@ -19,15 +18,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kUnit = 0x1p-53;
-constexpr std::size_t kMaxChunks = 64;
-constexpr double kChunkBudget = double(std::size_t(256) << 20);  // bytes of chunk accumulators
-
-std::vector<double> column_abs_max(const DenseMatrix& m) {
-  std::vector<double> out(m.cols, 0.0);
-  for (std::size_t i = 0; i < m.rows; ++i)
-    for (std::size_t c = 0; c < m.cols; ++c) out[c] = std::max(out[c], std::abs(m(i, c)));
-  return out;
-}
+using kernel::column_abs_max;
+using kernel::FaultRegion;
 
 std::vector<double> normalizers(const DenseMatrix& m) {
   std::vector<double> b = column_abs_max(m);
@@ -61,25 +53,29 @@ struct Features {
   }
 };
 
-// Rows [0, n) in a fixed number of chunks (a function of n and the
-// accumulator size only), each summing its rows in order into a private
-// accumulator of `size` doubles; the accumulators are added in chunk order.
-// fn(row, acc, u, xpow) with u (r) and xpow scratch per chunk.
+// Rows [0, n) in a fixed number of chunks (kernel::row_chunks: a function of
+// n and the accumulator size only), each summing its rows in order into a
+// private accumulator of `size` doubles; the accumulators are added in chunk
+// order (kernel::ordered_reduce). fn(row, acc, u, xpow) with u (r) and xpow
+// scratch per thread. An exception in a thread is rethrown after the region.
 template <class Fn>
 std::vector<double> chunked_sum(std::size_t n, std::size_t size, const Features& f, int threads, Fn fn) {
-  std::size_t chunks = std::max<std::size_t>(1, std::min(kMaxChunks, n));
-  while (chunks > 1 && double(chunks) * 8.0 * double(size) > kChunkBudget) chunks /= 2;
-  std::vector<std::vector<double>> acc(chunks);
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
-  for (std::size_t ch = 0; ch < chunks; ++ch) {
-    acc[ch].assign(size, 0.0);
-    std::vector<double> u(f.r), xpow(f.d * (std::size_t(f.g) + 1));
-    const std::size_t lo = ch * n / chunks, hi = (ch + 1) * n / chunks;
-    for (std::size_t i = lo; i < hi; ++i) fn(i, acc[ch].data(), u.data(), xpow);
-  }
+  const kernel::ChunkPlan plan = kernel::row_chunks(n, 8.0 * double(size));
+  std::vector<std::vector<double>> acc(plan.chunks);
+  struct State {
+    std::vector<double> u, xpow;
+  };
+  kernel::parallel_rows(
+      FaultRegion::poly_gradient_rows, plan.chunks, threads, 1,
+      [&] { return State{std::vector<double>(f.r), std::vector<double>(f.d * (std::size_t(f.g) + 1))}; },
+      [&](std::size_t ch, State& st) {
+        acc[ch].assign(size, 0.0);
+        for (std::size_t i = plan.lo(ch); i < plan.hi(ch, n); ++i) fn(i, acc[ch].data(), st.u.data(), st.xpow);
+      });
+  std::vector<const double*> parts;
+  for (const auto& a : acc) parts.push_back(a.data());
   std::vector<double> out(size, 0.0);
-  for (const auto& a : acc)
-    for (std::size_t t = 0; t < size; ++t) out[t] += a[t];
+  kernel::ordered_reduce(parts, size, out.data(), threads);
   return out;
 }
 
@@ -97,7 +93,8 @@ double poly_attention_gradient_bytes(const AttentionInstance& inst, double rank)
   const double per = rank * (dv * d + d + dv) * 8.0;
   double rows = double(inst.n_q()) * (d + 2 * dv + 2);
   for (const DenseMatrix& k : inst.keys) rows += double(k.rows) * (d + dv);
-  return per * (double(inst.keys.size()) + 4) + std::min(double(kMaxChunks) * per, kChunkBudget) +
+  return per * (double(inst.keys.size()) + 4) +
+         std::max(per, std::min(double(kernel::kMaxChunks) * per, kernel::kChunkBudget)) +
          8.0 * rows;
 }
 
@@ -256,28 +253,29 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
     for (std::size_t t = 0; t < jx.size(); ++t) jx[t] *= hsum[hj + t];
     DenseMatrix& dk = gr.d_keys[p] = DenseMatrix(key.rows, d);
     DenseMatrix& dvm = gr.d_values[p] = DenseMatrix(key.rows, dv);
-#pragma omp parallel num_threads(threads)
-    {
-      std::vector<double> u(r), xpow(d * (std::size_t(f.g) + 1));
-#pragma omp for schedule(static)
-      for (std::size_t j = 0; j < key.rows; ++j) {
-        f.eval(key.row(j), beta_k[p], nullptr, u.data(), xpow);
-        const double* vr = val.row(j);
-        double* dkr = dk.row(j);
-        double* dvr = dvm.row(j);
-        for (std::size_t a = 0; a < r; ++a) {
-          const double ua = u[a];
-          const double* ha = hx.data() + a * vd;
-          for (std::size_t c = 0; c < d; ++c) {
-            double s = 0;
-            for (std::size_t v = 0; v < dv; ++v) s += vr[v] * ha[v * d + c];
-            dkr[c] += ua * (s - h1x[a * d + c]);
+    struct State {
+      std::vector<double> u, xpow;
+    };
+    kernel::parallel_rows(
+        FaultRegion::poly_gradient_keys, key.rows, threads, 16,
+        [&] { return State{std::vector<double>(r), std::vector<double>(d * (std::size_t(f.g) + 1))}; },
+        [&](std::size_t j, State& st) {
+          f.eval(key.row(j), beta_k[p], nullptr, st.u.data(), st.xpow);
+          const double* vr = val.row(j);
+          double* dkr = dk.row(j);
+          double* dvr = dvm.row(j);
+          for (std::size_t a = 0; a < r; ++a) {
+            const double ua = st.u[a];
+            const double* ha = hx.data() + a * vd;
+            for (std::size_t c = 0; c < d; ++c) {
+              double s = 0;
+              for (std::size_t v = 0; v < dv; ++v) s += vr[v] * ha[v * d + c];
+              dkr[c] += ua * (s - h1x[a * d + c]);
+            }
+            for (std::size_t v = 0; v < dv; ++v) dvr[v] += ua * jx[a * dv + v];
           }
-          for (std::size_t v = 0; v < dv; ++v) dvr[v] += ua * jx[a * dv + v];
-        }
-        for (std::size_t c = 0; c < d; ++c) dkr[c] *= scale;
-      }
-    }
+          for (std::size_t c = 0; c < d; ++c) dkr[c] *= scale;
+        });
   }
   gr.backward_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
@@ -300,7 +298,7 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
     tuples *= double(k.rows);
   }
   const double L = 2.0 * f.g + double(d) + 8 + double(inst.k) + double(total_n) + double(r) + dvd +
-                   2.0 * double(kMaxChunks);
+                   2.0 * double(kernel::kMaxChunks);
   const double gamma_l = L * kUnit / (1 - L * kUnit);
   const double pabs = poly.abs_sum;
   double e_sum = 0, e_max = 0, rho_sum = 0, rho_max = 0;
