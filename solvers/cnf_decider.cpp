@@ -225,7 +225,7 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
                     emb.beta, emb.entry_bound, emb.paper_entry_bound, emb.log_threshold);
       d.notes = notes;
       AttentionDecideOptions backend;
-      backend.backend = options.attention_poly ? AttentionBackend::poly : AttentionBackend::exact;
+      backend.backend = options.attention_backend;
       backend.eps = options.attention_eps;
       backend.max_bytes = options.max_bytes - held;
       std::optional<AttentionRowDecisions> decided;
