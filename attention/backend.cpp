@@ -48,6 +48,10 @@ nlohmann::json GradientResult::bounds_json() const {
 
 void Backend::check_supported(const AttentionInstance& inst, const BackendOptions& options) const {
   inst.validate();
+  check_capabilities(inst, options);
+}
+
+void Backend::check_capabilities(const AttentionInstance& inst, const BackendOptions& options) const {
   const BackendCapabilities& caps = capabilities();
   const std::string who = "the " + name() + " backend";
   if (inst.k < caps.min_k || (caps.max_k != 0 && inst.k > caps.max_k))

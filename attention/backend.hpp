@@ -153,6 +153,9 @@ class Backend {
                                   const BackendOptions& options) const;
 
  protected:
+  // check_supported without inst.validate(), for backends whose underlying
+  // function validates the instance itself (one pass over the data, not two).
+  void check_capabilities(const AttentionInstance& inst, const BackendOptions& options) const;
   // The common fields of a report (backend, k, n, d, d_v, scale, precision, window).
   BackendReport base_report(const AttentionInstance& inst, const BackendOptions& options) const;
   void check_gradient_supported(const AttentionInstance& inst, const BackendOptions& options) const;

@@ -39,7 +39,7 @@ class ExactBackend final : public Backend {
   }
 
   BackendPlan plan(const AttentionInstance& inst, const BackendOptions& options) const override {
-    check_supported(inst, options);
+    check_capabilities(inst, options);  // the call below validates the instance
     BackendPlan p;
     p.bytes = exact_attention_bytes(inst, exact_options(options));
     // The words of exact_attention's own refusal (exact_attention.cpp).
@@ -51,7 +51,7 @@ class ExactBackend final : public Backend {
   }
 
   BackendResult run(const AttentionInstance& inst, const BackendOptions& options) const override {
-    check_supported(inst, options);
+    check_capabilities(inst, options);  // the call below validates the instance
     BackendResult r;
     r.out = exact_attention(inst, exact_options(options));  // refuses past max_bytes itself
     r.report = base_report(inst, options);

@@ -77,7 +77,7 @@ class PolyBackend final : public Backend {
   }
 
   BackendPlan plan(const AttentionInstance& inst, const BackendOptions& options) const override {
-    check_supported(inst, options);
+    check_capabilities(inst, options);  // the call below validates the instance
     const PolyOptions popt = poly_options(options);
     const PolyReport rep = plan_poly_attention(inst, popt);
     BackendPlan p;

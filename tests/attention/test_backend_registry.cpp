@@ -210,6 +210,23 @@ TEST(BackendRegistry, CapabilitiesAreHonoured) {
   EXPECT_THAT(find_backend("poly").capabilities().window_note, HasSubstr("Lemma C.3"));
 }
 
+TEST(BackendRegistry, AnInvalidInstanceIsAnInputErrorInEveryEntry) {
+  AttentionInstance nan = random_attention(9, {4, 5, 6}, 3, 2, 0.5);
+  nan.q(1, 2) = std::nan("");
+  AttentionInstance wrong_k = random_attention(10, {4, 5, 6}, 3, 2, 0.5);
+  wrong_k.k = 4;  // two key sides
+  const DenseMatrix target(4, 2);
+  for (const Backend* b : backends()) {
+    SCOPED_TRACE(b->name());
+    for (const AttentionInstance* inst : {&nan, &wrong_k}) {
+      EXPECT_THROW(b->plan(*inst, {}), InputError);
+      EXPECT_THROW(b->run(*inst, {}), InputError);
+      EXPECT_THROW(b->plan_gradient(*inst, {}), InputError);
+      EXPECT_THROW(b->gradient(*inst, target, {}), InputError);
+    }
+  }
+}
+
 TEST(BackendRegistry, PlanBytesAreWhatRunRefusesOn) {
   const AttentionInstance inst = random_attention(11, {6, 5, 4}, 3, 2, 0.4);
   for (const Backend* b : backends()) {
