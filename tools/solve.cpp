@@ -49,7 +49,7 @@ int run_solve(const SolveOptions& o) {
   options.kov_algorithm = solvers::parse_kov_algorithm(o.kov_algorithm);
   options.kov_prune = !o.no_prune;
   options.code = o.code;
-  options.attention_backend = o.backend;
+  options.backend = o.backend;
   options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
   const solvers::Decision d = solvers::decide_cnf(cnf, options);
