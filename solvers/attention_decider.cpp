@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include "attention/poly_attention.hpp"
+#include <nlohmann/json.hpp>
+
+#include "attention/backend.hpp"
 
 #include "core/errors.hpp"
 
@@ -39,20 +41,16 @@ AttentionInstance data_rows_only(const AttentionInstance& inst) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
-std::string poly_refusal(const attention::PolyReport& plan, const std::string& reason) {
-  char buf[2048];
-  std::snprintf(buf, sizeof buf,
-                "the polynomial method cannot decide this instance: its entry bound is B = %.4g (score radius "
-                "R = %.4g), which needs degree g %s %d and rank r = C(d+g, g) %s %.4g for a certified error. %s "
-                "The paper's lower bound (Theorem 1.3) predicts this: past B ~ (log n)^{1/k} no subcubic "
-                "algorithm exists under SETH. Use --backend exact.",
-                plan.entry_bound, plan.radius, plan.degree_estimated ? "~" : "=", plan.degree,
-                plan.degree_estimated ? "~" : "=", plan.rank, reason.c_str());
-  return buf;
+// "degree 4, rank 35, radius 2.5" from a backend report's numeric details.
+std::string detail_text(const nlohmann::json& details) {
+  std::string s;
+  for (const auto& [key, value] : details.items()) {
+    if (!value.is_number() || key == "bad_rows" || key == "eps") continue;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%s %.4g", s.empty() ? "" : ", ", key.c_str(), value.get<double>());
+    s += buf;
+  }
+  return s;
 }
 
 }  // namespace
@@ -61,37 +59,31 @@ AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst, const
   if (!inst.manifest || !inst.manifest->threshold || inst.manifest->row_map.size() != std::size_t(inst.k))
     throw InputError("", "the attention instance has no manifest with a threshold and a row map: "
                          "it was not produced by `sethkit reduce --to attention`, so rows cannot be decided");
+  const attention::Backend& backend = attention::find_backend(options.backend);
   const auto start = std::chrono::steady_clock::now();
   AttentionRowDecisions r;
   r.threshold = *inst.manifest->threshold;
+  r.backend = backend.name();
+  attention::BackendOptions opt;
+  opt.scale = inst.scale;
+  opt.eps = options.eps;
+  opt.max_bytes = options.max_bytes;
+  const attention::BackendPlan plan = backend.plan(inst, opt);
+  if (!plan.runnable())
+    throw SizeLimitError("the " + backend.name() + " backend cannot decide this instance: " + plan.refusal);
+  opt.prepared = plan.prepared;  // poly: certified once, valid for the data rows too (their radius is smaller)
   const AttentionInstance data_only = data_rows_only(inst);
-  std::vector<double> log_d_full, log_d_data;
-  if (options.backend == AttentionBackend::exact) {
-    attention::ExactOptions opt;
-    opt.scale = inst.scale;
-    opt.max_bytes = options.max_bytes;
-    log_d_full = attention::exact_attention(inst, opt).log_d;
-    log_d_data = attention::exact_attention(data_only, opt).log_d;
-    r.backend = "exact";
-  } else {
-    attention::PolyOptions opt;
-    opt.eps = options.eps;
-    opt.scale = inst.scale;
-    opt.max_bytes = options.max_bytes;
-    const attention::PolyReport plan = attention::plan_poly_attention(inst, opt);
-    if (!plan.runnable()) throw SizeLimitError(poly_refusal(plan, plan.refusal));
-    opt.polynomial = plan.polynomial;
-    const attention::PolyAttentionResult full = attention::poly_attention(inst, opt);
-    const attention::PolyAttentionResult data = attention::poly_attention(data_only, opt);
-    log_d_full = full.out.log_d;
-    log_d_data = data.out.log_d;
-    r.log_o_error = full.report.log_d_bound + data.report.log_d_bound;
-    r.backend = "poly";
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "poly degree %d, rank %.0f, R = %.4g, certified |log O error| <= %.3g",
-                  full.report.degree, full.report.rank, full.report.radius, r.log_o_error);
-    r.details = buf;
+  const attention::BackendResult full = backend.run(inst, opt);
+  const attention::BackendResult data = backend.run(data_only, opt);
+  // log O_i = log N_i - log D_i: each term within its certified log-domain bound.
+  r.log_o_error = full.report.log_d_bound + data.report.log_d_bound;
+  if (backend.capabilities().approximate || r.log_o_error != 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ", certified |log O error| <= %.3g", r.log_o_error);
+    r.details = backend.name() + " " + detail_text(full.report.details) + buf;
   }
+  const std::vector<double>& log_d_full = full.out.log_d;
+  const std::vector<double>& log_d_data = data.out.log_d;
   for (std::size_t i = 0; i < log_d_full.size(); ++i) {
     const double log_o = log_d_data[i] - log_d_full[i];
     if (!(std::abs(log_o - r.threshold) > r.log_o_error))

@@ -10,7 +10,7 @@
 // log N_i = log sum_{data tuples} exp(S) is the log-normalizer of the same
 // attention restricted to the data rows (the rows with V = 1). Since V is the
 // data-row indicator, N_i is exactly the numerator sum_j A_ij V_j of O_i.
-// Both come from the same backend, so its error bound covers both.
+// Both come from the same backend, so its certified bounds cover both.
 #pragma once
 
 #include <string>
@@ -21,11 +21,9 @@
 
 namespace sethkit::solvers {
 
-enum class AttentionBackend { exact, poly };
-
 struct AttentionDecideOptions {
-  AttentionBackend backend = AttentionBackend::exact;
-  double eps = 1e-6;  // poly: target certified relative error of P ~ exp
+  std::string backend = "exact";  // a name in attention::backend_names() (InputError otherwise)
+  double eps = 1e-6;  // approximate backends: target certified relative error
   double max_bytes = double(1 << 30);  // working memory of the backend, per run
 };
 
@@ -35,15 +33,18 @@ struct AttentionRowDecisions {
   double threshold = 0;
   double seconds = 0;
   std::string backend;
-  double log_o_error = 0;  // certified |log O~_i - log O_i| (0 for exact)
-  std::string details;     // poly: degree, rank, R
+  double log_o_error = 0;  // certified |log O~_i - log O_i| (0 for exact backends: rounding-free)
+  std::string details;     // approximate backends: the report's numbers (poly: degree, rank, radius)
 };
 
 // Requires inst.manifest with threshold and row_map (InputError otherwise).
-// poly: a row is decided only when log O~_i +- the certified error lies on
-// one side of the threshold; otherwise, and whenever the polynomial method
-// cannot certify its error at the instance's entry bound, SizeLimitError
-// with the B of the instance, the degree and rank it would need.
+// The backend comes from the registry (attention/backend.hpp) and is planned
+// once (poly: one certificate for both runs). A row is decided only when
+// log O~_i +- the backend's certified log-domain bound (the sum of its
+// log_d_bound on the full and on the data-rows instance) lies strictly on one
+// side of the threshold: a straddling row is refused (SizeLimitError), never
+// guessed. A plan refusal is a SizeLimitError with the backend's reason (poly:
+// the B of the instance, the degree and rank it would need).
 AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst,
                                             const AttentionDecideOptions& options = {});
 

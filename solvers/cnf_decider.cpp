@@ -132,7 +132,7 @@ void decide_attention(const Chain& c, const DecideOptions& options, Decision& d)
                 emb.beta, emb.entry_bound, emb.paper_entry_bound, emb.log_threshold);
   d.notes = notes;
   AttentionDecideOptions backend;
-  backend.backend = c.plan.route.backend == "poly" ? AttentionBackend::poly : AttentionBackend::exact;
+  backend.backend = c.plan.route.backend;
   backend.eps = options.attention_eps;
   backend.max_bytes = options.max_bytes - held;
   std::optional<AttentionRowDecisions> decided;

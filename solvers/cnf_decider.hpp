@@ -37,7 +37,7 @@ struct DecideOptions {
   KOvAlgorithm kov_algorithm = KOvAlgorithm::automatic;
   bool kov_prune = true;  // drop dominated vectors before the search
   double attention_eps = 1e-6;  // backend relative error the embedding tolerates
-  std::string backend = "exact";  // attention backend by name (exact or poly)
+  std::string backend = "exact";  // attention backend by name (attention/backend.hpp registry)
   bool attention_protocol_route = false;  // attention over the explicit Gap-MaxIP (else the direct route)
   std::string code = "rs";       // gap_maxip: rs or hermitian
   double target_soundness = 0.5;  // gap_maxip: NO inner products <= this * n_C

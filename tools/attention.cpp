@@ -5,8 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "attention/exact_attention.hpp"
-#include "attention/poly_attention.hpp"
+#include "attention/backend.hpp"
 #include "problems/attention_instance.hpp"
 #include "core/errors.hpp"
 #include "problems/npy.hpp"
@@ -34,9 +33,9 @@ attention::CausalWindow parse_window(const std::string& text) {
 CLI::App* setup_attention(CLI::App& app, AttentionOptions& o) {
   CLI::App* sub = app.add_subcommand("attention", "Run a tensor-attention backend on an attention directory");
   sub->add_option("DIR", o.dir, "attention directory (Q.npy, K1.npy.., V1.npy.., manifest.json)")->required();
-  sub->add_option("--backend", o.backend, "exact (streaming, cubic) or poly (Algorithm 1, certified error)")
-      ->check(CLI::IsMember({"exact", "poly"}))
-      ->capture_default_str();
+  std::string help = "attention backend:";
+  for (const attention::Backend* b : attention::backends()) help += "\n  " + b->capabilities().summary;
+  sub->add_option("--backend", o.backend, help)->check(CLI::IsMember(attention::backend_names()))->capture_default_str();
   sub->add_option("--eps", o.eps, "target error of an approximate backend")->check(CLI::PositiveNumber);
   sub->add_option("--scale", o.scale, "score scale (default: the manifest's, else 1/d)");
   sub->add_option("--window", o.window, "causal windows W1,W2 (k = 3; FBGEMM 2-simplicial convention)")
@@ -59,31 +58,17 @@ int run_attention(const AttentionOptions& o) {
   AttentionReadOptions read;
   read.max_bytes = o.max_bytes;
   const AttentionInstance inst = read_attention_directory(o.dir, read);
-  attention::ExactOptions options;
+  const attention::Backend& backend = attention::find_backend(o.backend);
+  attention::BackendOptions options;
   options.scale = o.scale;
   if (!o.window.empty()) options.window = parse_window(o.window);
   options.precision = o.precision == "float" ? attention::Precision::float32 : attention::Precision::float64;
+  options.eps = o.eps;
   options.threads = o.threads;
   options.max_bytes = o.max_bytes;
-  attention::AttentionOutput out;
-  std::optional<attention::PolyReport> report;
-  if (o.backend == "poly") {
-    if (options.window)
-      throw InputError("", "--window is not supported by the poly backend (causal windows break the low-rank "
-                           "factorization of Lemma C.3); use --backend exact");
-    attention::PolyOptions poly;
-    poly.eps = o.eps;
-    poly.scale = o.scale;
-    poly.precision = options.precision;
-    poly.threads = o.threads;
-    poly.max_bytes = o.max_bytes;
-    // Plans, certifies and refuses (SizeLimitError with rank and bytes) itself.
-    attention::PolyAttentionResult res = attention::poly_attention(inst, poly);
-    out = std::move(res.out);
-    report = std::move(res.report);
-  } else {
-    out = attention::exact_attention(inst, options);
-  }
+  // Checks the capabilities, plans and refuses (SizeLimitError with the size) itself.
+  const attention::BackendResult res = backend.run(inst, options);
+  const attention::AttentionOutput& out = res.out;
 
   NpyWriteOptions npy;
   npy.dtype = o.precision == "float" ? NpyDtype::float32 : NpyDtype::float64;
@@ -91,29 +76,7 @@ int run_attention(const AttentionOptions& o) {
   if (!o.logd.empty()) write_npy(o.logd, {out.rows}, out.log_d.data());
 
   if (o.json) {
-    nlohmann::json j;
-    j["backend"] = o.backend;
-    j["k"] = inst.k;
-    j["n"] = inst.lengths();
-    j["d"] = inst.d();
-    j["d_v"] = inst.d_v();
-    j["scale"] = o.scale.value_or(inst.scale);
-    j["precision"] = o.precision;
-    if (options.window) j["window"] = {options.window->w1, options.window->w2};
-    j["seconds"] = out.seconds;
-    if (report) {
-      j["degree"] = report->degree;
-      j["rank"] = report->rank;
-      j["error_bound"] = report->error_bound;
-      j["radius"] = report->radius;
-      j["entry_bound"] = report->entry_bound;
-      j["exp_rel_error"] = report->exp_rel_error;
-      j["eps"] = o.eps;
-      j["eps_met"] = report->eps_met;
-      j["log_d_bound"] = report->log_d_bound;
-      j["bad_rows"] = report->bad_rows;
-      j["method"] = report->method == attention::ExpApproxMethod::chebyshev ? "chebyshev" : "taylor";
-    }
+    nlohmann::json j = res.report.to_json();
     j["output"] = o.output;
     if (!o.logd.empty()) j["logd"] = o.logd;
     std::cout << j.dump(2) << '\n';

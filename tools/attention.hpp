@@ -1,7 +1,8 @@
-// sethkit attention DIR [--backend exact] [--scale S] [--window W1,W2]
+// sethkit attention DIR [--backend NAME] [--scale S] [--window W1,W2]
 //                  [--precision float|double] -o OUT.npy [--logd LOGD.npy] [--json]
 // Runs an attention backend on an attention directory (DESIGN.md "File
-// formats") and writes O (n_q x d_v) and optionally log D_i as .npy.
+// formats") and writes O (n_q x d_v) and optionally log D_i as .npy. The
+// backends and their capabilities come from attention/backend.hpp's registry.
 #pragma once
 
 #include <optional>
@@ -15,7 +16,7 @@ namespace sethkit::tools {
 
 struct AttentionOptions {
   std::string dir;
-  std::string backend = "exact";
+  std::string backend = "exact";  // a name in attention::backend_names()
   double eps = 1e-6;
   std::optional<double> scale;
   std::string window;  // "W1,W2"

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attention/backend.hpp"
 #include "attention/gradient.hpp"
-#include "attention/poly_gradient.hpp"
 #include "core/atomic_file.hpp"
 #include "problems/attention_instance.hpp"
 #include "core/errors.hpp"
@@ -27,22 +27,38 @@ namespace sethkit::tools {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+std::vector<std::string> gradient_backend_names() {
+  std::vector<std::string> names;
+  for (const attention::Backend* b : attention::backends())
+    if (b->capabilities().gradient) names.push_back(b->name());
+  return names;
+}
+
+}  // namespace
+
 CLI::App* setup_grad(CLI::App& app, GradOptions& o) {
+  const std::string approximate_list =
+      attention::backend_list("|", [](const attention::Backend& b) { return b.capabilities().approximate; });
   CLI::App* sub = app.add_subcommand(
       "grad", "Loss 0.5||O - E||_F^2 of tensor attention and its exact gradients (paper 002)");
   CLI::Option* dir = sub->add_option("DIR", o.dir, "attention directory (Q.npy, K1.npy.., V1.npy.., manifest.json)");
   CLI::Option* paper =
       sub->add_option("--paper", o.paper, "directory with A1..A5, X1..X3, Y1, Y2, E (.npy; paper 002 Definition 1)");
   CLI::Option* target = sub->add_option("--target", o.target, "target E (.npy, n_q x d_v) for DIR");
-  CLI::Option* backend =
-      sub->add_option("--backend", o.backend,
-                      "gradient backend: exact, or poly (the polynomial method, attention form only; "
-                      "the proven error bound against the exact gradient is reported in loss.json)")
-          ->check(CLI::IsMember({"exact", "poly"}))
+  std::string help = "gradient backend (attention form; the proven error bound against the exact gradient "
+                     "is reported in loss.json):";
+  for (const attention::Backend* b : attention::backends())
+    if (b->capabilities().gradient) help += "\n  " + b->capabilities().summary;
+  CLI::Option* backend = sub->add_option("--backend", o.backend, help)
+                             ->check(CLI::IsMember(gradient_backend_names()))
+                             ->capture_default_str();
+  CLI::Option* eps =
+      sub->add_option("--eps", o.eps,
+                      "approximate backends (" + approximate_list + "): target certified relative error, in (0, 1)")
+          ->check(CLI::Range(0.0, 1.0))
           ->capture_default_str();
-  CLI::Option* eps = sub->add_option("--eps", o.eps, "poly: target certified relative error of P ~ exp, in (0, 1)")
-                         ->check(CLI::Range(0.0, 1.0))
-                         ->capture_default_str();
   sub->add_option("-o,--output", o.output, "output directory (replaced only if it holds gradient files only)")
       ->required();
   sub->add_option("--threads", o.threads, "OpenMP threads (0: default); the result does not depend on it")
@@ -50,7 +66,7 @@ CLI::App* setup_grad(CLI::App& app, GradOptions& o) {
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print loss.json on stdout");
   sub->add_flag("--quiet", o.quiet, "print nothing on success");
-  sub->parse_complete_callback([dir, paper, target, backend, eps] {
+  sub->parse_complete_callback([dir, paper, target, backend, eps, approximate_list] {
     if (dir->count() == 0 && paper->count() == 0)
       throw CLI::ValidationError("grad needs an attention directory DIR (with --target E.npy) or --paper DIR");
     if (dir->count() != 0 && paper->count() != 0)
@@ -59,11 +75,17 @@ CLI::App* setup_grad(CLI::App& app, GradOptions& o) {
       throw CLI::ValidationError("--target", "an attention directory needs --target E.npy (n_q x d_v)");
     if (paper->count() != 0 && target->count() != 0)
       throw CLI::ValidationError("--target", "--paper reads its target from DIR/E.npy; drop --target");
-    const std::string b = backend->count() != 0 ? backend->as<std::string>() : std::string("exact");
-    if (paper->count() != 0 && b == "poly")
-      throw CLI::ValidationError("--backend", "--paper supports only --backend exact; the polynomial-method gradient "
-                                              "is for the attention form (DIR --target E.npy)");
-    if (eps->count() != 0 && b != "poly") throw CLI::ValidationError("--eps", "--eps needs --backend poly");
+    const attention::Backend& b =
+        attention::find_backend(backend->count() != 0 ? backend->as<std::string>() : std::string("exact"));
+    if (paper->count() != 0 && !b.capabilities().paper_gradient)
+      throw CLI::ValidationError(
+          "--backend", "--paper supports only --backend " +
+                           attention::backend_list("|", [](const attention::Backend& x) {
+                             return x.capabilities().paper_gradient;
+                           }) +
+                           "; the " + b.name() + " gradient is for the attention form (DIR --target E.npy)");
+    if (eps->count() != 0 && !b.capabilities().approximate)
+      throw CLI::ValidationError("--eps", "--eps needs --backend " + approximate_list);
     if (eps->count() != 0) {
       const double e = eps->as<double>();
       if (!(e > 0 && e < 1)) throw CLI::ValidationError("--eps", "must be in (0, 1)");
@@ -152,44 +174,14 @@ int run_attention_form(const GradOptions& o) {
                                    std::to_string(inst.n_q()) + ", " + std::to_string(inst.d_v()) +
                                    ") (rows of Q.npy, columns of V1.npy); E must have O's shape");
   const DenseMatrix e = read_matrix(o.target, o.max_bytes);
-  const attention::GradientOptions options = gradient_options(o);
-  attention::AttentionGradient g;
-  nlohmann::json poly_json;
-  if (o.backend == "poly") {
-    attention::PolyOptions popt;
-    popt.eps = o.eps;
-    popt.threads = o.threads;
-    popt.max_bytes = o.max_bytes;
-    const attention::PolyReport plan = attention::plan_poly_attention(inst, popt);
-    if (!plan.runnable()) throw SizeLimitError(plan.refusal);
-    popt.polynomial = plan.polynomial;  // certified once
-    check_memory(attention::poly_attention_gradient_bytes(inst, plan.rank), o);
-    attention::PolyAttentionGradient pg = attention::poly_attention_gradient(inst, e, popt);
-    g = std::move(pg.gradient);
-    const attention::PolyReport& rep = pg.report;
-    poly_json["eps"] = o.eps;
-    poly_json["degree"] = rep.degree;
-    poly_json["rank"] = rep.rank;
-    poly_json["radius"] = rep.radius;
-    poly_json["exp_rel_error"] = rep.exp_rel_error;
-    poly_json["output_error_bound"] = rep.error_bound;
-    // Proven entrywise bounds on |fast - exact| (attention/poly_gradient.hpp);
-    // JSON null where infinite.
-    auto num = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
-    nlohmann::json bounds;
-    bounds["loss"] = num(pg.loss_bound);
-    bounds["dQ"] = num(pg.d_q_bound);
-    for (std::size_t p = 0; p < pg.d_key_bounds.size(); ++p) {
-      bounds["dK" + std::to_string(p + 1)] = num(pg.d_key_bounds[p]);
-      bounds["dV" + std::to_string(p + 1)] = num(pg.d_value_bounds[p]);
-    }
-    poly_json["error_bounds"] = bounds;
-    poly_json["error_bound"] = num(pg.error_bound);
-  } else {
-    check_memory(attention::exact_attention_gradient_bytes(inst, options.tuning, threads_for_estimate(o)), o);
-    g = attention::exact_attention_gradient(inst, e, options);
-  }
-
+  const attention::Backend& backend = attention::find_backend(o.backend);
+  attention::BackendOptions options;
+  options.eps = o.eps;
+  options.threads = o.threads;
+  options.max_bytes = o.max_bytes;
+  // Checks the capabilities, plans (poly: certifies once) and refuses with the size itself.
+  const attention::GradientResult res = backend.gradient(inst, e, options);
+  const attention::AttentionGradient& g = res.gradient;
   std::vector<OutputFile> files{npy_file("dQ.npy", g.d_q)};
   for (std::size_t p = 0; p < g.d_keys.size(); ++p) files.push_back(npy_file("dK" + std::to_string(p + 1) + ".npy", g.d_keys[p]));
   for (std::size_t p = 0; p < g.d_values.size(); ++p)
@@ -203,7 +195,7 @@ int run_attention_form(const GradOptions& o) {
   j["scale"] = inst.scale;
   j["input"] = o.dir;
   j["target"] = o.target;
-  if (!poly_json.is_null()) j["poly"] = poly_json;
+  if (backend.capabilities().approximate) j[backend.name()] = res.bounds_json();
   finish(o, std::move(files), j);
   return kExitOk;
 }

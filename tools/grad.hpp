@@ -1,4 +1,4 @@
-// sethkit grad DIR --target E.npy [--backend exact] -o OUTDIR
+// sethkit grad DIR --target E.npy [--backend NAME] -o OUTDIR
 // sethkit grad --paper DIR [--backend exact] -o OUTDIR
 // The loss 0.5 ||O - E||_F^2 of tensor attention and its exact gradients
 // (DESIGN.md "Command line", attention/gradient.hpp; issue 8):
@@ -28,7 +28,7 @@ struct GradOptions {
   std::string dir;     // attention directory (positional)
   std::string paper;   // --paper DIR
   std::string target;  // --target E.npy (attention directory form)
-  std::string backend = "exact";  // exact | poly (attention form only)
+  std::string backend = "exact";  // a registry name with the gradient capability (attention/backend.hpp)
   double eps = 1e-6;              // --eps: poly's target relative error of P ~ exp
   std::string output;  // -o OUTDIR
   int threads = 0;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attention/backend.hpp"
 #include "solvers/cnf_decider.hpp"
 #include "tools/common.hpp"
 
@@ -24,8 +25,10 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
       ->capture_default_str();
   sub->add_flag("--no-prune", o.no_prune, "search every kOV vector (do not drop dominated ones first)");
   add_protocol_options(*sub, o.code, o.soundness);
-  sub->add_option("--backend", o.backend, "attention: exact or poly (the polynomial method; refuses past its reach)")
-      ->check(CLI::IsMember({"exact", "poly"}))
+  sub->add_option("--backend", o.backend,
+                  "attention: the backend that decides the rows (" + attention::backend_list(", ") +
+                      "); an approximate one decides a row only when its certified interval is on one side")
+      ->check(CLI::IsMember(attention::backend_names()))
       ->capture_default_str();
   sub->add_option("--route", o.route, "attention: the MaxIP it embeds, direct (signed) or protocol (Gap-MaxIP)")
       ->check(CLI::IsMember({"direct", "protocol"}))

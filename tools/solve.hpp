@@ -19,7 +19,7 @@ struct SolveOptions {
   std::string kov_algorithm = "auto";
   bool no_prune = false;
   std::string code = "rs";
-  std::string backend = "exact";
+  std::string backend = "exact";  // attention: a registry name (attention/backend.hpp)
   std::string route = "direct";
   double soundness = 0.5;
   double max_bytes = kDefaultMaxBytes;
