@@ -39,6 +39,7 @@
 
 #include "problems/attention_instance.hpp"
 #include "problems/maxip_instance.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::reductions {
 
@@ -53,7 +54,7 @@ struct AttentionEmbedding {
   double eps_a = 0;
 };
 
-inline constexpr double kDefaultBackendRelativeError = 1e-6;
+inline constexpr double kDefaultBackendRelativeError = core::option("attention.backend_relative_error");
 
 // Requires inst.gap (threshold > no_bound). Refuses (SizeLimitError) when the
 // attention matrices would pass max_bytes.

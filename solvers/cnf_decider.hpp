@@ -12,6 +12,7 @@
 
 #include "problems/cnf.hpp"
 #include "solvers/kov_solver.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::solvers {
 
@@ -28,7 +29,7 @@ const char* to_string(Level level);
 Level parse_level(const std::string& name);
 
 // Field operations the brute-force Gap-MaxIP decision may take (~10 s).
-inline constexpr double kMaxGapMaxIpWork = 2e10;
+inline constexpr double kMaxGapMaxIpWork = core::option("gap_maxip.max_work");
 
 struct DecideOptions {
   Level via = Level::kov;
