@@ -103,7 +103,7 @@ std::shared_ptr<const codes::LinearCode> hermitian_build(const ProtocolPlan& pla
 
 const std::vector<CodeFamily>& code_families() {
   static const std::vector<CodeFamily> families = {
-      {"rs", "Reed-Solomon over a prime field", rs_candidates, rs_build},
+      {"rs", "Reed-Solomon", rs_candidates, rs_build},
       {"hermitian", "one-point Hermitian AG code over F_{q^2}, q prime", hermitian_candidates, hermitian_build},
   };
   return families;

@@ -24,7 +24,8 @@ CLI::App* setup_codes(CLI::App& app, CodesOptions& o) {
   CLI::App* sub = app.add_subcommand("codes", "Build a code of the MA protocol and print its parameters");
   // The --code choices are the protocol's code families (protocols/code_family.hpp).
   std::string code_help = "the code family:";
-  for (const protocols::CodeFamily& f : protocols::code_families()) code_help += " " + f.name + " (" + f.help + ")";
+  for (const protocols::CodeFamily& f : protocols::code_families())
+    code_help += (f.name == protocols::code_families().front().name ? " " : ", ") + f.name + " (" + f.help + ")";
   sub->add_option("--code", o.code, code_help)->required()->check(CLI::IsMember(protocols::code_family_names()));
   sub->add_option("--q", o.q, "rs: field order, a prime p or p^2; hermitian: the prime q (field F_{q^2}, n = q^3)")
       ->required();

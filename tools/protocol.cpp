@@ -130,9 +130,13 @@ CLI::App* setup_protocol(CLI::App& app, ProtocolOptions& o) {
     const core::OptionSpec& spec = core::find_option(name);
     return CLI::Range(spec.min, spec.max);
   };
-  sub->add_option("--k", o.k, "parties")->check(range("protocol.k"))->capture_default_str();
+  const core::OptionSpec& k_range = core::find_option("protocol.k");
+  sub->add_option("--k", o.k, "parties")
+      ->check(CLI::Range(int(k_range.min), int(k_range.max)))
+      ->capture_default_str();
   std::string code_help = "the code family:";
-  for (const protocols::CodeFamily& f : protocols::code_families()) code_help += " " + f.name + " (" + f.help + ")";
+  for (const protocols::CodeFamily& f : protocols::code_families())
+    code_help += (f.name == protocols::code_families().front().name ? " " : ", ") + f.name + " (" + f.help + ")";
   sub->add_option("--code", o.code, code_help)
       ->check(CLI::IsMember(protocols::code_family_names()))
       ->capture_default_str();
