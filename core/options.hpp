@@ -57,6 +57,7 @@ inline constexpr OptionSpec kOptions[] = {
   {"attention.max_bytes", 64 * kGiB, 1, kUnbounded, "bytes", "kMaxAttentionBytes", "", "an attention directory's matrices, held as double"},
   {"manifest.max_base_bytes", 65536, 1024, kUnbounded, "bytes", "kMaxManifestBaseBytes", "", "manifest.json, plus manifest.max_bytes_per_row per matrix row"},
   {"manifest.max_bytes_per_row", 32, 1, kUnbounded, "bytes", "kMaxManifestBytesPerRow", "", "manifest.json bytes allowed per matrix row (its row map)"},
+  {"gen.max_literals", 33554432.0, 1, kUnbounded, "count", "kMaxGeneratedLiterals", "", "literals of a formula sethkit gen writes (about 250 MB of DIMACS)"},
   // codes/
   {"field.max_characteristic", 65535, 2, 65535, "count", "kMaxCharacteristic", "", "field characteristic (lazy-reduction dot products add 2^30 products in 64 bits)"},
   {"field.max_listed_elements", 67108864.0, 1, kUnbounded, "count", "kMaxListedElements", "", "elements Field::elements() lists (4 bytes each)"},
