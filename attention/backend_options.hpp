@@ -3,12 +3,13 @@
 #pragma once
 
 #include <optional>
+#include "core/options.hpp"
 
 namespace sethkit::attention {
 
 // Most OpenMP threads any backend accepts: scratch is per thread, and far
 // beyond the core count threads only cost memory.
-inline constexpr int kMaxThreads = 1024;
+inline constexpr int kMaxThreads = core::option_as<int>("threads.max");
 
 // threads in 0..kMaxThreads (InputError otherwise); 0 becomes OpenMP's default.
 int resolve_threads(int threads);

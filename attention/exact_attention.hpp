@@ -45,6 +45,7 @@
 #include "attention/backend_options.hpp"
 #include "attention/kernel_core.hpp"
 #include "problems/attention_instance.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::attention {
 
@@ -60,22 +61,23 @@ struct CausalWindow {
   int64_t w2 = 0;
 };
 
-// The tunables of the exact backend, in one place. Scratch per thread is about tile_a * tile_b scalars.
+// The tunables of the exact backend; their defaults and ranges are in
+// core/options.hpp (read by bench/bench_grad.cpp). Scratch per thread is about tile_a * tile_b scalars.
 struct ExactTuning {
   // Rows of K_{k-2} per tile: the M of the score GEMM and the rows of P.
   // 64 keeps Z (64 x d) and a W row block in L1/L2.
-  std::size_t tile_a = 64;
+  std::size_t tile_a = core::option_as<std::size_t>("exact.tile_a");
   // Rows of K_{k-1} per tile: N of the score GEMM, K of the value GEMM.
   // 512 x 64 scores (256 KiB double) sit in L2 on the reference machine.
-  std::size_t tile_b = 512;
+  std::size_t tile_b = core::option_as<std::size_t>("exact.tile_b");
   // Query rows per OpenMP work item (dynamic schedule: windows make rows
   // uneven).
-  std::size_t rows_per_task = 1;
+  std::size_t rows_per_task = core::option_as<std::size_t>("exact.rows_per_task");
 };
 
 // Default memory limit of the exact backend (O, log D, float32 copies and
 // per-thread scratch; the instance itself is the caller's).
-inline constexpr double kExactMaxBytes = double(std::size_t(4) << 30);  // 4 GiB
+inline constexpr double kExactMaxBytes = core::option("exact.max_bytes");  // 4 GiB
 
 struct ExactOptions {
   // Score scale; unset: the instance's scale (1/d unless its manifest says

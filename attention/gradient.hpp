@@ -58,22 +58,24 @@
 
 #include "attention/exact_attention.hpp"
 #include "problems/attention_instance.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::attention {
 
-// The tunables of the exact backward, in one place.
+// The tunables of the exact backward; their defaults and ranges are in
+// core/options.hpp (read by bench/bench_grad.cpp).
 struct GradientTuning {
   // Rows of K_{k-2} per tile (M of the score GEMM), as ExactTuning::tile_a.
-  std::size_t tile_a = 64;
+  std::size_t tile_a = core::option_as<std::size_t>("grad.tile_a");
   // Rows of K_{k-1} per tile. Two tile_a x tile_b tiles per thread (S then
   // P, dP then G): 64 x 256 doubles are 128 KiB each, both in L2.
-  std::size_t tile_b = 256;
+  std::size_t tile_b = core::option_as<std::size_t>("grad.tile_b");
   // Row chunks that own a private dK/dV (and dX) accumulator. More chunks
   // balance threads better; each costs one accumulator. The count depends on
   // n_q and the sizes only, so the sums are the same for any thread count.
-  std::size_t max_chunks = 64;
+  std::size_t max_chunks = core::option_as<std::size_t>("grad.max_chunks");
   // Chunks are fewer when their accumulators would pass this many bytes.
-  double chunk_bytes_budget = double(std::size_t(1) << 30);
+  double chunk_bytes_budget = core::option("grad.chunk_bytes_budget");
 };
 
 // Double precision throughout. The typed, copy-free backward from dO (float

@@ -53,6 +53,7 @@
 #include <span>
 #include <string>
 #include <vector>
+#include "core/options.hpp"
 
 namespace sethkit::attention {
 
@@ -106,7 +107,7 @@ ExpPolynomial exp_polynomial(ExpApproxMethod method, double radius, int degree);
 // requires: radius finite >= 0; 0 < eps < 1; max_degree <= kMaxExpDegree.
 std::optional<ExpPolynomial> smallest_exp_polynomial(ExpApproxMethod method, double radius,
                                                      double eps, int max_degree);
-inline constexpr int kExpDegreeStall = 6;
+inline constexpr int kExpDegreeStall = core::option_as<int>("poly.degree_stall");
 
 // A heuristic degree (not certified, O(g) in double) for sizes that will not
 // be built: the smallest g whose estimated relative error is <= eps
@@ -117,6 +118,6 @@ int estimate_exp_degree(ExpApproxMethod method, double radius, double eps);
 // Degrees above this are refused: certification costs O(g^3) interval
 // operations at 160 + 3R + g bits (2.4 s at g = 100, R = 30 on the reference
 // machine), and no rank that fits in memory needs more except at d = 1.
-inline constexpr int kMaxExpDegree = 512;
+inline constexpr int kMaxExpDegree = core::option_as<int>("poly.degree_limit");
 
 }  // namespace sethkit::attention

@@ -198,8 +198,7 @@ void check_options(const PolyOptions& o) {
   if (!(o.max_bytes >= 0)) throw InputError("", "polynomial attention: max_bytes must be >= 0");
 }
 
-PolyReport make_plan(const AttentionInstance& inst, const PolyOptions& opt, const Prepared& pr,
-                     int threads) {
+PolyReport make_plan(const PolyOptions& opt, const Prepared& pr, int threads) {
   PolyReport rep;
   rep.k = pr.k;
   rep.lengths = pr.n;
@@ -215,7 +214,6 @@ PolyReport make_plan(const AttentionInstance& inst, const PolyOptions& opt, cons
   rep.value_halfrange = pr.value_halfrange;
   rep.exp_rel_error = kInf;
   rep.approx_bound = kInf;
-  (void)inst;
   auto bytes_at = [&](int g) {
     return run_bytes(pr, poly_rank(pr.d, g), opt.precision, threads, opt.tuning);
   };
@@ -561,7 +559,7 @@ Planned checked_plan(const AttentionInstance& inst, const PolyOptions& options) 
   const double scale = resolve_scale(options.scale, inst.scale);
   const int threads = resolve_threads(options.threads);
   Planned p{prepare(inst, scale), {}, threads};
-  p.report = make_plan(inst, options, p.pr, p.threads);
+  p.report = make_plan(options, p.pr, p.threads);
   p.report.seconds_plan = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return p;
 }

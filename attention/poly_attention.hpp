@@ -90,25 +90,26 @@
 #include "attention/exact_attention.hpp"
 #include "attention/poly_approx.hpp"
 #include "problems/attention_instance.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::attention {
 
 // Scratch and output of one run above this are refused (SizeLimitError).
-inline constexpr double kPolyMaxBytes = double(std::size_t(4) << 30);  // 4 GiB
+inline constexpr double kPolyMaxBytes = core::option("poly.max_bytes");  // 4 GiB
 // Scores past this radius are refused without a degree search: the double
 // floor 2^-53 e^{2R} is then above 1e17 (reduced instances, whose scores reach
 // beta/2, land here).
-inline constexpr double kPolyMaxRadius = 40;
+inline constexpr double kPolyMaxRadius = core::option("poly.max_radius");
 
 struct PolyTuning {
   // Rows of a side per feature block: U is rank x row_block per thread, and
   // row_block is the length of the key-side dot products (their summation
   // depth). 128 rows of 8-byte features fill two AVX-512 lanes 8 times.
-  std::size_t row_block = 128;
+  std::size_t row_block = core::option_as<std::size_t>("poly.row_block");
   // The query side sums over the rank in chunks of this many terms and then
   // adds the chunks: same flops, summation depth chunk + r/chunk instead of r
   // (the rounding bound depends on it).
-  std::size_t rank_chunk = 512;
+  std::size_t rank_chunk = core::option_as<std::size_t>("poly.rank_chunk");
 };
 
 struct PolyOptions {
@@ -122,7 +123,7 @@ struct PolyOptions {
   // Use this certified polynomial (from an earlier plan): no search, no
   // certificate; its radius must be >= the instance's R (InputError).
   std::optional<ExpPolynomial> polynomial;
-  int max_degree = 128;              // the degree search stops here
+  int max_degree = core::option_as<int>("poly.max_degree");  // the degree search stops here
   double max_bytes = kPolyMaxBytes;  // refuse above this (rank and bytes in the message)
   int threads = 0;                   // 0: OpenMP's default
   PolyTuning tuning;

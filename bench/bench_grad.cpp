@@ -12,15 +12,22 @@
 // the timing) on the same instances, with its proven error bound as a
 // counter: compare its time with BM_Gradient's as n grows (log-log slopes:
 // ~1 against ~3).
+// BM_ExactTileB / BM_GradientTileB: the forward and the backward at n = 512
+// with ExactTuning::tile_b and GradientTuning::tile_b at 1/4 .. 4 times their
+// defaults, read from core/options.hpp and clamped to its range ("default"
+// marks the default's row): the default should be near the fastest.
 //
 //   build/bench/bench_grad --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <random>
+#include <string_view>
 
 #include "attention/exact_attention.hpp"
 #include "attention/gradient.hpp"
 #include "attention/poly_gradient.hpp"
+#include "core/options.hpp"
 
 using namespace sethkit;
 using namespace sethkit::attention;
@@ -122,11 +129,50 @@ void BM_PaperGradient(benchmark::State& state) {
   state.counters["backward_over_forward"] = backward / forward;
 }
 
+// 1/4 .. 4 times a tunable's default, clamped to its range (core/options.hpp).
+std::vector<int64_t> sweep(std::string_view name) {
+  const core::OptionSpec& o = core::find_option(name);
+  std::vector<int64_t> values;
+  for (double f : {0.25, 0.5, 1.0, 2.0, 4.0}) values.push_back(int64_t(std::clamp(o.value * f, o.min, o.max)));
+  return values;
+}
+
+constexpr std::size_t kSweepN = 512;
+
+void BM_ExactTileB(benchmark::State& state) {
+  const AttentionInstance inst = instance(kSweepN, 1);
+  ExactOptions options;
+  options.tuning.tile_b = std::size_t(state.range(0));
+  for (auto _ : state) {
+    AttentionOutput out = exact_attention(inst, options);
+    benchmark::DoNotOptimize(out.o.data());
+  }
+  set_common(state, kSweepN);
+  state.counters["default"] = double(options.tuning.tile_b == core::option_as<std::size_t>("exact.tile_b"));
+}
+
+void BM_GradientTileB(benchmark::State& state) {
+  const AttentionInstance inst = instance(kSweepN, 1);
+  std::mt19937_64 rng(2);
+  const DenseMatrix e = uniform(rng, kSweepN, kD, 1.0);
+  GradientOptions options;
+  options.tuning.tile_b = std::size_t(state.range(0));
+  for (auto _ : state) {
+    AttentionGradient g = exact_attention_gradient(inst, e, options);
+    benchmark::DoNotOptimize(g.d_q.data.data());
+  }
+  set_common(state, kSweepN);
+  state.counters["default"] = double(options.tuning.tile_b == core::option_as<std::size_t>("grad.tile_b"));
+}
+
 }  // namespace
 
 BENCHMARK(BM_Forward)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Gradient)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_PolyGradient)->RangeMultiplier(2)->Range(64, 4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_PaperGradient)->RangeMultiplier(2)->Range(64, 512)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK(BM_ExactTileB)->ArgsProduct({sweep("exact.tile_b")})->ArgName("tile_b")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GradientTileB)->ArgsProduct({sweep("grad.tile_b")})->ArgName("tile_b")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -35,6 +35,7 @@
 #include <span>
 #include <string>
 #include <vector>
+#include "core/options.hpp"
 
 namespace sethkit::codes {
 
@@ -43,11 +44,11 @@ using Element = std::uint32_t;
 
 // Characteristics are kept below 2^16 so that the lazy-reduction dot product
 // can add 2^30 coordinate products in 64 bits.
-inline constexpr std::uint32_t kMaxCharacteristic = 65535;
+inline constexpr std::uint32_t kMaxCharacteristic = core::option_as<std::uint32_t>("field.max_characteristic");
 
 // Field::elements() lists at most this many elements (4 bytes each, so
 // 256 MiB); the largest fields here have 65521^2 ~ 2^32 elements (16 GiB).
-inline constexpr std::uint64_t kMaxListedElements = std::uint64_t(1) << 26;
+inline constexpr std::uint64_t kMaxListedElements = core::option_as<std::uint64_t>("field.max_listed_elements");
 
 class Field {
  public:

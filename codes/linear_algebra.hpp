@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "codes/field.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::codes {
 
@@ -76,10 +77,10 @@ Matrix inverse(const Field& field, const Matrix& a);
 // r*r*n for the smaller dimension r and the larger n: reduction costs about
 // 10 ns per unit over F_{p^2} and 1-2 ns over F_p on this machine, so 1e10 is
 // under two minutes at worst.
-inline constexpr double kMaxEliminationWork = 1e10;
+inline constexpr double kMaxEliminationWork = core::option("elimination.max_work");
 // Entries of any one matrix eliminated here: 2^24 entries take up to 512 MiB
 // as the F_p coordinate matrix of an F_{p^2} matrix (4 NTL words per entry).
-inline constexpr double kMaxMatrixEntries = double(1u << 24);
+inline constexpr double kMaxMatrixEntries = core::option("elimination.max_entries");
 
 // Throws SizeLimitError ("<what> is a R x C matrix (N entries, limit ...)")
 // when a rows x cols matrix has more than kMaxMatrixEntries entries; called

@@ -38,16 +38,17 @@
 
 #include "codes/field.hpp"
 #include "codes/linear_algebra.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::codes {
 
 // Codewords enumerated at most by default: |F|^dim <= 2^24 words of n symbols
 // is about a second for n ~ 100.
-inline constexpr std::uint64_t kDefaultEnumerationLimit = std::uint64_t(1) << 24;
+inline constexpr std::uint64_t kDefaultEnumerationLimit = core::option_as<std::uint64_t>("codes.max_codewords");
 
 // minimum_distance() also gives up when the enumeration would visit more than
 // this many symbols (codewords times length): 2^32 is a few seconds.
-inline constexpr double kMaxEnumeratedSymbols = 4294967296.0;
+inline constexpr double kMaxEnumeratedSymbols = core::option("codes.max_enumerated_symbols");
 
 // The dual route of minimum_distance() turns the dual's weights into the
 // code's with the MacWilliams identity over exact integers: Pascal's triangle
@@ -55,7 +56,7 @@ inline constexpr double kMaxEnumeratedSymbols = 4294967296.0;
 // bits) and the powers (q-1)^i. That takes about n^3/24 + 24 n^2 bytes
 // (macwilliams_bytes): about 100 MiB at n = 1200, 500 MiB at n = 2154; above
 // this limit (n ~ 1650) minimum_distance() refuses (SizeLimitError) instead.
-inline constexpr double kMaxMacWilliamsBytes = 256.0 * 1024 * 1024;
+inline constexpr double kMaxMacWilliamsBytes = core::option("codes.max_macwilliams_bytes");
 
 // The estimate compared against kMaxMacWilliamsBytes, for length n over F_q.
 double macwilliams_bytes(std::size_t n, std::uint64_t field_size);

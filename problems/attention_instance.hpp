@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "problems/npy.hpp"
+#include "core/options.hpp"
 
 namespace sethkit {
 
@@ -85,14 +86,14 @@ struct AttentionInstance {
 AttentionInstance make_attention_instance(DenseMatrix q, std::vector<DenseMatrix> keys,
                                           std::vector<DenseMatrix> values);
 
-inline constexpr int kMaxAttentionOrder = 16;
+inline constexpr int kMaxAttentionOrder = core::option_as<int>("attention.max_order");
 // A directory is refused before its data is read when the matrices, held as
 // double, would need more than this.
-inline constexpr double kMaxAttentionBytes = double(int64_t(1) << 36);  // 64 GiB
+inline constexpr double kMaxAttentionBytes = core::option("attention.max_bytes");  // 64 GiB
 // manifest.json may take this much plus this much per matrix row (its row
 // map lists rows); a larger one is refused before it is parsed.
-inline constexpr double kMaxManifestBaseBytes = 64 * 1024;
-inline constexpr double kMaxManifestBytesPerRow = 32;
+inline constexpr double kMaxManifestBaseBytes = core::option("manifest.max_base_bytes");
+inline constexpr double kMaxManifestBytesPerRow = core::option("manifest.max_bytes_per_row");
 
 struct AttentionReadOptions {
   double max_bytes = kMaxAttentionBytes;

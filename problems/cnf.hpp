@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "core/options.hpp"
 
 namespace sethkit {
 
@@ -36,10 +37,10 @@ struct DimacsOptions {
 };
 
 // DIMACS limits: variables are 32-bit signed in every solver we call.
-inline constexpr int64_t kMaxDimacsVariables = 2147483647;
-inline constexpr int64_t kMaxDimacsClauses = 2147483647;
+inline constexpr int64_t kMaxDimacsVariables = core::option_as<int64_t>("dimacs.max_variables");
+inline constexpr int64_t kMaxDimacsClauses = core::option_as<int64_t>("dimacs.max_clauses");
 // A CNF file is read whole; beyond this it is refused before reading.
-inline constexpr int64_t kMaxDimacsFileBytes = int64_t(1) << 32;
+inline constexpr int64_t kMaxDimacsFileBytes = core::option_as<int64_t>("dimacs.max_file_bytes");
 
 // Throws InputError("NAME:LINE: ...") on malformed input.
 Cnf parse_dimacs(std::string_view text, const std::string& name,

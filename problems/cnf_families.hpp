@@ -27,13 +27,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/options.hpp"
 #include "problems/cnf.hpp"
 
 namespace sethkit {
 
 // A generated formula may hold at most this many literals (about 250 MB of
 // DIMACS text); past it the generator refuses and says the size.
-inline constexpr int64_t kMaxGeneratedLiterals = int64_t(1) << 25;
+inline constexpr int64_t kMaxGeneratedLiterals = core::option_as<int64_t>("gen.max_literals");
 
 // mt19937_64 with a fully specified uniform reduction (rejection of the
 // low 2^64 mod n values, then mod n: exact, and the same everywhere).

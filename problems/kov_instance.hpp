@@ -18,6 +18,7 @@
 #include <iosfwd>
 #include <string>
 #include <vector>
+#include "core/options.hpp"
 
 namespace sethkit {
 
@@ -58,13 +59,13 @@ struct KOvInstance {
   friend bool operator==(const KOvInstance&, const KOvInstance&) = default;
 };
 
-inline constexpr int kMaxOrder = 16;              // k of a kOV instance
-inline constexpr int64_t kMaxKovDimension = 1 << 24;
-inline constexpr int64_t kMaxKovFileBytes = int64_t(64) << 30;
+inline constexpr int kMaxOrder = core::option_as<int>("kov.max_order");  // k of a kOV instance
+inline constexpr int64_t kMaxKovDimension = core::option_as<int64_t>("kov.max_dimension");
+inline constexpr int64_t kMaxKovFileBytes = core::option_as<int64_t>("kov.max_file_bytes");
 // Vectors in one party (kOV and MaxIP): what a largest file holds at d >= 1.
 // With d = 0 a file stores its vectors in no bytes at all, yet every solver
 // spends memory per vector, so the count is bounded on its own.
-inline constexpr int64_t kMaxPartyVectors = int64_t(1) << 33;
+inline constexpr int64_t kMaxPartyVectors = core::option_as<int64_t>("party.max_vectors");
 
 // Why party p (0-based) cannot declare `count` vectors (over
 // kMaxPartyVectors), or "" when it can.

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "core/options.hpp"
 
 namespace sethkit {
 
@@ -60,8 +61,8 @@ struct MaxIpInstance {
   friend bool operator==(const MaxIpInstance&, const MaxIpInstance&) = default;
 };
 
-inline constexpr int64_t kMaxMaxIpDimension = int64_t(1) << 28;
-inline constexpr int64_t kMaxMaxIpFileBytes = int64_t(64) << 30;
+inline constexpr int64_t kMaxMaxIpDimension = core::option_as<int64_t>("maxip.max_dimension");
+inline constexpr int64_t kMaxMaxIpFileBytes = core::option_as<int64_t>("maxip.max_file_bytes");
 
 double maxip_memory_bytes(int d, const std::vector<std::size_t>& sizes);
 

@@ -3,9 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "codes/hermitian.hpp"
-#include "codes/reed_solomon.hpp"
 #include "core/errors.hpp"
+#include "protocols/code_family.hpp"
 
 namespace sethkit::protocols {
 
@@ -125,18 +124,6 @@ std::optional<std::size_t> MaDisjointness::soundness_bound() const {
 
 namespace {
 
-bool is_prime(std::uint64_t p) {
-  if (p < 2) return false;
-  for (std::uint64_t q = 2; q * q <= p; ++q)
-    if (p % q == 0) return false;
-  return true;
-}
-
-std::uint64_t next_prime(std::uint64_t p) {
-  while (!is_prime(p)) ++p;
-  return p;
-}
-
 void fill_paper_figures(ProtocolPlan& plan, std::size_t m) {
   const double t = double(plan.blocks);
   plan.paper_merlin_bits = double(m) / t * std::log2(std::max(t, 2.0));
@@ -152,69 +139,17 @@ ProtocolPlan choose_parameters(std::size_t universe, int k, double target, const
   // Objective: log2 of (Merlin messages) x (uncompressed dimension
   // n_C |F|^{T(k-1)}), the two sizes the construction trades against each
   // other (T = m makes Merlin trivial and the dimension huge; T = 1 the reverse).
+  const CodeFamily& family = code_family(code);
   ProtocolPlan best;
   best.log2_merlin_messages = std::numeric_limits<double>::infinity();
   double best_cost = std::numeric_limits<double>::infinity();
-  if (code == "rs") {
-    for (std::size_t t = 1; t <= m; ++t) {
-      const std::size_t r = (m + t - 1) / t;
-      const std::size_t dim_product = std::size_t(k) * (r - 1) + 1;
-      // soundness k(r-1)/n_C <= target and a product code that fits: n_C >= dim C'.
-      const std::size_t n = std::max<std::size_t>(
-          dim_product, std::size_t(std::ceil(double(k) * double(r - 1) / target - 1e-9)));
-      const std::uint64_t p = next_prime(std::max<std::uint64_t>(t + 1, n));
-      if (p > codes::kMaxCharacteristic) continue;
-      const double merlin = double(dim_product - r) * std::log2(double(p));
-      const double cost = merlin + std::log2(double(n)) + double(t) * double(k - 1) * std::log2(double(p));
-      if (cost < best_cost) {
-        best_cost = cost;
-        best = ProtocolPlan{};
-        best.code = "rs";
-        best.field_size = p;
-        best.characteristic = p;
-        best.blocks = t;
-        best.block_size = r;
-        best.positions = n;
-        best.product_dimension = dim_product;
-        best.soundness_bound = std::size_t(k) * (r - 1);
-        best.soundness = double(best.soundness_bound) / double(n);
-        best.log2_merlin_messages = merlin;
-        best.log2_messages_per_party = double(t) * std::log2(double(p));
-      }
+  for (const ProtocolPlan& plan : family.candidates(m, k, target)) {
+    const double cost = plan.log2_merlin_messages + std::log2(double(plan.positions)) +
+                        double(plan.blocks) * double(k - 1) * std::log2(double(plan.field_size));
+    if (cost < best_cost) {  // the first of equal costs
+      best_cost = cost;
+      best = plan;
     }
-  } else if (code == "hermitian") {
-    for (std::uint64_t q = 2; q <= 13; ++q) {
-      if (!is_prime(q)) continue;
-      const std::uint64_t n = q * q * q;
-      for (std::uint64_t a = 0; std::uint64_t(k) * a < n; ++a) {
-        const std::uint64_t r = codes::HermitianCode::riemann_roch_dimension(q, a);
-        const std::size_t t = (m + r - 1) / r;
-        if (q <= t) continue;  // char = q must exceed T
-        const double sound = double(std::uint64_t(k) * a) / double(n);
-        if (sound > target) break;
-        const std::uint64_t dim_product = codes::HermitianCode::riemann_roch_dimension(q, std::uint64_t(k) * a);
-        const double merlin = double(dim_product - r) * std::log2(double(q * q));
-        const double cost = merlin + std::log2(double(n)) + double(t) * double(k - 1) * std::log2(double(q * q));
-        if (cost < best_cost) {
-          best_cost = cost;
-          best = ProtocolPlan{};
-          best.code = "hermitian";
-          best.field_size = q * q;
-          best.characteristic = q;
-          best.blocks = t;
-          best.block_size = r;
-          best.positions = n;
-          best.product_dimension = dim_product;
-          best.soundness_bound = std::size_t(k) * a;
-          best.hermitian_a = a;
-          best.soundness = sound;
-          best.log2_merlin_messages = merlin;
-          best.log2_messages_per_party = double(t) * std::log2(double(q * q));
-        }
-      }
-    }
-  } else {
-    throw InputError("", "unknown code '" + code + "' (expected rs or hermitian)");
   }
   if (!std::isfinite(best.log2_merlin_messages))
     throw InputError("", "no " + code + " parameters reach soundness " + std::to_string(target) + " for m = " +
@@ -224,12 +159,7 @@ ProtocolPlan choose_parameters(std::size_t universe, int k, double target, const
 }
 
 std::shared_ptr<const codes::LinearCode> build_code(const ProtocolPlan& plan) {
-  if (plan.code == "rs") {
-    auto field = codes::Field::prime(std::int64_t(plan.field_size));
-    return std::make_shared<codes::ReedSolomonCode>(
-        codes::ReedSolomonCode::first_points(field, plan.positions, plan.block_size));
-  }
-  return std::make_shared<codes::HermitianCode>(std::int64_t(plan.characteristic), std::int64_t(plan.hermitian_a));
+  return code_family(plan.code).build(plan);
 }
 
 }  // namespace sethkit::protocols

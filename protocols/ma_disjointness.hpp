@@ -94,7 +94,7 @@ class MaDisjointness {
 
 // What a choice of parameters costs, before anything is built.
 struct ProtocolPlan {
-  std::string code;              // "rs" or "hermitian"
+  std::string code;              // the CodeFamily's name: "rs" or "hermitian"
   std::uint64_t field_size = 0;  // |F|
   std::uint64_t characteristic = 0;
   std::size_t blocks = 0;        // T
@@ -115,10 +115,12 @@ struct ProtocolPlan {
 // Chooses T, the field and n_C for Reed-Solomon (or Hermitian: q prime,
 // C = L(aP) on the q^3 affine points) so that the soundness bound is at most
 // target * n_C, minimizing (Merlin messages) x (uncompressed dimension
-// n_C |F|^{T(k-1)}). InputError when no parameters within reach meet the target.
+// n_C |F|^{T(k-1)}) over the family's candidates (protocols/code_family.hpp).
+// InputError when no parameters within reach meet the target, or when `code`
+// names no family (the message lists the known ones).
 ProtocolPlan choose_parameters(std::size_t universe, int k, double target_soundness, const std::string& code);
 
-// Builds the code a plan names.
+// Builds the code a plan names (code_family(plan.code).build(plan)).
 std::shared_ptr<const codes::LinearCode> build_code(const ProtocolPlan& plan);
 
 }  // namespace sethkit::protocols

@@ -31,14 +31,11 @@ Shape shape_of(const MaxIpInstance& inst) {
   Shape s;
   s.d = inst.d;
   s.scale = 1.0 / (2.0 * inst.d);
-  double log_all = 0;
   for (int p = 1; p < inst.k; ++p) {
     s.log_data_tuples += std::log(double(inst.parties[std::size_t(p)].size()));
-    log_all += std::log(2.0 * double(inst.parties[std::size_t(p)].size()));
   }
   // prod 2n_p - 2 prod n_p = prod n_p (2^{k-1} - 2): zero for k = 2.
   if (inst.k > 2) s.log_mixed = s.log_data_tuples + std::log(std::ldexp(1.0, inst.k - 1) - 2.0);
-  (void)log_all;
   bool nonnegative = true;
   for (int j = 0; j < inst.d; ++j) {
     double prod = 1;

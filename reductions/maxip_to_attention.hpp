@@ -39,6 +39,7 @@
 
 #include "problems/attention_instance.hpp"
 #include "problems/maxip_instance.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::reductions {
 
@@ -53,7 +54,7 @@ struct AttentionEmbedding {
   double eps_a = 0;
 };
 
-inline constexpr double kDefaultBackendRelativeError = 1e-6;
+inline constexpr double kDefaultBackendRelativeError = core::option("attention.backend_relative_error");
 
 // Bytes of the attention instance embedding a MaxIP instance of dimension d
 // with these party sizes: Q (n_1 x 2d), and per key side K_p (2n_p x 2d) and

@@ -13,6 +13,7 @@
 #include "problems/cnf.hpp"
 #include "reductions/chain.hpp"
 #include "solvers/kov_solver.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::solvers {
 
@@ -28,7 +29,7 @@ using reductions::parse_level;
 using reductions::to_string;
 
 // Field operations the brute-force Gap-MaxIP decision may take (~10 s).
-inline constexpr double kMaxGapMaxIpWork = 2e10;
+inline constexpr double kMaxGapMaxIpWork = core::option("gap_maxip.max_work");
 
 struct DecideOptions {
   Level via = Level::kov;

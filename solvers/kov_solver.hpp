@@ -16,7 +16,7 @@
 //   assignments are dominated. It runs when its cost, n_p times the kept
 //   vectors per party, is small against the tuple count.
 // The automatic choice compares the two costs with measured per-operation
-// constants (bench/bench_kov.cpp, kov_solver_options.hpp).
+// constants (measured by bench/bench_kov.cpp, kept in core/options.hpp).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "problems/kov_instance.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::solvers {
 
@@ -46,14 +47,14 @@ KOvAlgorithm parse_kov_algorithm(const std::string& name);
 
 // Largest d the small-dimension table is built for: 2^26 entries of 4 bytes
 // (256 MiB).
-inline constexpr int kSmallDimensionMaxBits = 26;
+inline constexpr int kSmallDimensionMaxBits = core::option_as<int>("kov.small_dimension_max_bits");
 
 // Measured cost of one unit of work, in nanoseconds on the reference machine
 // (2-core AVX-512; bench_kov, see the issue 3 note): a k-tuple test per
 // 64-bit word in the packed solver, one zeta-transform step, one table query.
-inline constexpr double kPackedNsPerTupleWord = 0.18;
-inline constexpr double kZetaNsPerStep = 1.5;
-inline constexpr double kTableNsPerQuery = 5.0;
+inline constexpr double kPackedNsPerTupleWord = core::option("kov.packed_ns_per_tuple_word");
+inline constexpr double kZetaNsPerStep = core::option("kov.zeta_ns_per_step");
+inline constexpr double kTableNsPerQuery = core::option("kov.table_ns_per_query");
 
 bool small_dimension_applicable(const KOvInstance& inst);
 // Estimated worst-case (no witness) nanoseconds of each algorithm.

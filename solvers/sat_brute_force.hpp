@@ -7,11 +7,12 @@
 #include <vector>
 
 #include "problems/cnf.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::solvers {
 
 // 2^40 assignments is hours; refuse beyond (SizeLimitError with the count).
-inline constexpr int kMaxBruteForceVariables = 40;
+inline constexpr int kMaxBruteForceVariables = core::option_as<int>("sat.max_brute_force_variables");
 
 // A satisfying assignment (assignment[v-1] is variable v), or nullopt.
 std::optional<std::vector<bool>> solve_sat_brute_force(

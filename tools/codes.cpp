@@ -14,15 +14,19 @@
 #include "codes/hermitian.hpp"
 #include "codes/reed_solomon.hpp"
 #include "core/errors.hpp"
+#include "core/options.hpp"
+#include "protocols/code_family.hpp"
 #include "tools/common.hpp"
 
 namespace sethkit::tools {
 
 CLI::App* setup_codes(CLI::App& app, CodesOptions& o) {
   CLI::App* sub = app.add_subcommand("codes", "Build a code of the MA protocol and print its parameters");
-  sub->add_option("--code", o.code, "rs (Reed-Solomon) or hermitian (one-point Hermitian AG code)")
-      ->required()
-      ->check(CLI::IsMember({"rs", "hermitian"}));
+  // The --code choices are the protocol's code families (protocols/code_family.hpp).
+  std::string code_help = "the code family:";
+  for (const protocols::CodeFamily& f : protocols::code_families())
+    code_help += (f.name == protocols::code_families().front().name ? " " : ", ") + f.name + " (" + f.help + ")";
+  sub->add_option("--code", o.code, code_help)->required()->check(CLI::IsMember(protocols::code_family_names()));
   sub->add_option("--q", o.q, "rs: field order, a prime p or p^2; hermitian: the prime q (field F_{q^2}, n = q^3)")
       ->required();
   CLI::Option* n = sub->add_option("--n", o.n, "rs: number of evaluation points (the first N field elements)");
@@ -38,6 +42,7 @@ CLI::App* setup_codes(CLI::App& app, CodesOptions& o) {
       ->type_name("K");
   sub->add_option("--max-codewords", o.max_codewords,
                   "enumerate at most this many codewords (of the code or its dual) for the exact minimum distance")
+      ->check(CLI::Range(core::find_option("codes.max_codewords").min, core::find_option("codes.max_codewords").max))
       ->capture_default_str();
   sub->add_flag("--time-encode", o.time_encode, "also measure encoding speed (codewords per second, random messages)");
   sub->add_flag("--json", o.json, "print one JSON object instead of a table");

@@ -13,6 +13,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include "core/options.hpp"
 
 namespace sethkit::tools {
 
@@ -24,7 +25,7 @@ struct CodesOptions {
   std::int64_t a = 0;             // hermitian: L(a P_inf)
   bool has_product = false;
   int product = 0;                // K of --product K
-  std::uint64_t max_codewords = std::uint64_t(1) << 24;  // enumeration limit for min_distance
+  std::uint64_t max_codewords = core::option_as<std::uint64_t>("codes.max_codewords");  // enumeration limit for min_distance
   bool time_encode = false;       // report encode speed (codewords per second)
   bool json = false;
 };

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "problems/cnf.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::tools {
 
@@ -20,7 +21,7 @@ inline constexpr int kExitUsage = 2;   // command-line misuse
 inline constexpr int kExitSatisfiable = 10;
 inline constexpr int kExitUnsatisfiable = 20;
 
-inline constexpr double kDefaultMaxBytes = double(1u << 30);
+inline constexpr double kDefaultMaxBytes = core::option("cli.max_bytes");
 
 // Runs body; InputError, SizeLimitError, ToolError and bad_alloc become
 // "sethkit SUB: error: ..." on stderr and exit 1.

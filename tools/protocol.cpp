@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/options.hpp"
+#include "protocols/code_family.hpp"
 #include "protocols/ma_disjointness.hpp"
 #include "reductions/sat_to_kov.hpp"
 #include "tools/common.hpp"
@@ -122,10 +124,27 @@ CLI::App* setup_protocol(CLI::App& app, ProtocolOptions& o) {
   CLI::App* sub = app.add_subcommand("protocol", "Parameters and exact completeness/soundness of the MA protocol");
   sub->add_option("FILE", o.file, "CNF file: analyse the kOV instance of its split (optional)");
   sub->add_option("--m", o.m, "universe size (without FILE)")->check(CLI::Range(1, 64));
-  sub->add_option("--k", o.k, "parties")->check(CLI::Range(2, 16))->capture_default_str();
-  sub->add_option("--code", o.code, "rs or hermitian")->check(CLI::IsMember({"rs", "hermitian"}))->capture_default_str();
-  sub->add_option("--soundness", o.soundness, "target soundness")->check(CLI::Range(1e-6, 0.999999))->capture_default_str();
+  // Defaults (ProtocolOptions) and ranges come from core/options.hpp, the
+  // --code choices from protocols/code_family.hpp.
+  const auto range = [](std::string_view name) {
+    const core::OptionSpec& spec = core::find_option(name);
+    return CLI::Range(spec.min, spec.max);
+  };
+  const core::OptionSpec& k_range = core::find_option("protocol.k");
+  sub->add_option("--k", o.k, "parties")
+      ->check(CLI::Range(int(k_range.min), int(k_range.max)))
+      ->capture_default_str();
+  std::string code_help = "the code family:";
+  for (const protocols::CodeFamily& f : protocols::code_families())
+    code_help += (f.name == protocols::code_families().front().name ? " " : ", ") + f.name + " (" + f.help + ")";
+  sub->add_option("--code", o.code, code_help)
+      ->check(CLI::IsMember(protocols::code_family_names()))
+      ->capture_default_str();
+  sub->add_option("--soundness", o.soundness, "target soundness")
+      ->check(range("protocol.soundness"))
+      ->capture_default_str();
   sub->add_option("--max-work", o.max_work, "field operations the exact analysis may take (over it: skipped)")
+      ->check(range("protocol.max_work"))
       ->capture_default_str();
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print one JSON object");

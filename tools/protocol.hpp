@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 
 #include "tools/common.hpp"
+#include "core/options.hpp"
 
 namespace sethkit::tools {
 
@@ -25,15 +26,15 @@ namespace sethkit::tools {
 // held together with every Merlin message while the analysis runs). 2^20 is
 // every tuple of subsets of [m] for m k = 20, the most the --m form lists,
 // and every kOV tuple of a CNF of 20 variables (2^n tuples whatever k is).
-inline constexpr double kMaxProtocolTuples = 1048576.0;
+inline constexpr double kMaxProtocolTuples = core::option("protocol.max_tuples");
 
 struct ProtocolOptions {
   std::string file;  // a CNF: analyse its kOV instance
   std::size_t m = 0;
-  int k = 3;
+  int k = core::option_as<int>("protocol.k");
   std::string code = "rs";
-  double soundness = 0.5;
-  double max_work = 2e9;  // field operations the exact analysis may take
+  double soundness = core::option("protocol.soundness");
+  double max_work = core::option("protocol.max_work");  // field operations the exact analysis may take
   double max_bytes = kDefaultMaxBytes;  // the kOV instance, the set tuples, the Merlin messages
   bool json = false;
   bool lenient = false;
