@@ -88,7 +88,10 @@ std::string bunzip2(const std::string& in, const std::string& name, int64_t max_
       rc = BZ2_bzDecompress(&z);
       if (rc != BZ_OK && rc != BZ_STREAM_END) {
         BZ2_bzDecompressEnd(&z);
-        corrupt(name, Compression::bzip2, "error " + std::to_string(rc));
+        corrupt(name, Compression::bzip2,
+                rc == BZ_DATA_ERROR_MAGIC ? "not a bzip2 stream"
+                : rc == BZ_MEM_ERROR      ? "out of memory"
+                                          : "the data fails its integrity check (error " + std::to_string(rc) + ")");
       }
       try {
         append(out, buf, sizeof buf - z.avail_out, name, Compression::bzip2, max_bytes);
@@ -128,7 +131,9 @@ std::string unxz(const std::string& in, const std::string& name, int64_t max_byt
       corrupt(name, Compression::xz,
               rc == LZMA_MEMLIMIT_ERROR ? "needs more than 1 GiB of decoder memory"
               : rc == LZMA_BUF_ERROR    ? "truncated (the stream ends early)"
-                                        : "error " + std::to_string(int(rc)));
+              : rc == LZMA_FORMAT_ERROR ? "not an xz stream"
+              : rc == LZMA_OPTIONS_ERROR ? "unsupported xz options"
+                                        : "the data fails its integrity check (error " + std::to_string(int(rc)) + ")");
     }
     try {
       append(out, buf, sizeof buf - z.avail_out, name, Compression::xz, max_bytes);
