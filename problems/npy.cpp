@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <sys/stat.h>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -60,11 +61,17 @@ class FileSource final : public ByteSource {
  public:
   // A regular file only (problems/input_file.hpp): a FIFO or device is
   // refused before it could block or stream without end.
-  explicit FileSource(const std::string& path) : file_(path, "a .npy file") {}
+  explicit FileSource(const std::string& path) : file_(open(path), "a .npy file") {}
   std::size_t size() const override { return file_.size(); }
   void read(std::size_t offset, std::size_t n, char* dst) override { file_.read_at(offset, n, dst); }
 
  private:
+  // "no such file" alone (the readers of directories of .npy files say so).
+  static const std::string& open(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) throw InputError(path, "no such file");
+    return path;
+  }
   InputFile file_;
 };
 
