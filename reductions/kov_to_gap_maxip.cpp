@@ -17,6 +17,20 @@ double encoding_bytes(double vectors, std::size_t blocks, std::size_t n_c) {
 
 }  // namespace
 
+double gap_maxip_table_bytes(double merlin_messages, double kov_vectors, std::size_t blocks, std::size_t n_c) {
+  return merlin_messages * double(n_c) * 4.0 + encoding_bytes(kov_vectors, blocks, n_c);
+}
+
+void check_gap_maxip_tables(std::optional<std::uint64_t> count, std::size_t merlin_dimension, double vectors,
+                            std::size_t blocks, std::size_t n_c, double max_bytes) {
+  const double merlin_bytes = count ? double(*count) * double(n_c) * 4.0 : 1e300;
+  check_size("Merlin's " + (count ? std::to_string(*count) : std::string("> 2^63")) + " admissible messages (|F|^" +
+                 std::to_string(merlin_dimension) + ")",
+             merlin_bytes, max_bytes, "choose other protocol parameters or a smaller instance");
+  check_size("the protocol encodings of the kOV vectors", encoding_bytes(vectors, blocks, n_c), max_bytes,
+             "use a smaller instance");
+}
+
 GapMaxIpReduction::GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<const protocols::MaDisjointness> protocol,
                                      double max_bytes)
     : k_(kov.k), n_c_(protocol->positions()), blocks_(protocol->blocks()), protocol_(std::move(protocol)) {
@@ -27,12 +41,7 @@ GapMaxIpReduction::GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<con
   const auto count = protocol_->merlin_message_count();
   double vectors = 0;
   for (const auto& party : kov.parties) vectors += double(party.size());
-  const double merlin_bytes = count ? double(*count) * double(n_c_) * 4.0 : 1e300;
-  check_size("Merlin's " + (count ? std::to_string(*count) : std::string("> 2^63")) +
-                 " admissible messages (|F|^" + std::to_string(protocol_->merlin_dimension()) + ")",
-             merlin_bytes, max_bytes, "choose other protocol parameters or a smaller instance");
-  check_size("the protocol encodings of the kOV vectors", encoding_bytes(vectors, blocks_, n_c_), max_bytes,
-             "use a smaller instance");
+  check_gap_maxip_tables(count, protocol_->merlin_dimension(), vectors, blocks_, n_c_, max_bytes);
   merlin_.reserve(std::size_t(*count) * n_c_);
   protocol_->for_each_merlin_message(
       [&](std::span<const codes::Element> mu) { merlin_.insert(merlin_.end(), mu.begin(), mu.end()); },
@@ -115,7 +124,7 @@ double GapMaxIpReduction::explicit_dimension() const {
 double GapMaxIpReduction::memory_bytes() const {
   double vectors = 0;
   for (const auto& party : encoded_) vectors += double(party.size());
-  return double(merlin_.size()) * 4.0 + encoding_bytes(vectors, blocks_, n_c_);
+  return gap_maxip_table_bytes(double(merlin_messages()), vectors, blocks_, n_c_);
 }
 
 MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {

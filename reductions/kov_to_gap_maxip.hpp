@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "problems/kov_instance.hpp"
@@ -30,6 +31,17 @@
 #include "protocols/ma_disjointness.hpp"
 
 namespace sethkit::reductions {
+
+// Bytes the reduction holds: Merlin's messages (n_C symbols each) and the
+// protocol encodings of the kOV vectors (T x n_C symbols each), 4 bytes a
+// symbol. memory_bytes() of a built reduction equals it.
+double gap_maxip_table_bytes(double merlin_messages, double kov_vectors, std::size_t blocks, std::size_t n_c);
+
+// The constructor's refusals without building: Merlin's messages
+// (merlin_count; nullopt means past 2^63, |F|^merlin_dimension) and the
+// encodings against max_bytes, each checked on its own.
+void check_gap_maxip_tables(std::optional<std::uint64_t> merlin_count, std::size_t merlin_dimension,
+                            double kov_vectors, std::size_t blocks, std::size_t n_c, double max_bytes);
 
 class GapMaxIpReduction {
  public:

@@ -6,10 +6,14 @@
 
 namespace sethkit::reductions {
 
+void check_kov_to_maxip_size(int m, const std::vector<std::size_t>& sizes, double max_bytes) {
+  check_size("the direct k-MaxIP instance (d = " + std::to_string(2 * m) + ")", maxip_memory_bytes(2 * m, sizes),
+             max_bytes, "raise --max-bytes or use a larger --k");
+}
+
 MaxIpInstance kov_to_maxip(const KOvInstance& kov, double max_bytes) {
   const int m = kov.d;
-  check_size("the direct k-MaxIP instance (d = " + std::to_string(2 * m) + ")",
-             maxip_memory_bytes(2 * m, kov.sizes()), max_bytes, "raise --max-bytes or use a larger --k");
+  check_kov_to_maxip_size(m, kov.sizes(), max_bytes);
   MaxIpInstance out;
   out.k = kov.k;
   out.d = 2 * m;

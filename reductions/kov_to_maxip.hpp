@@ -8,12 +8,18 @@
 // Witness map: the same index tuple.
 #pragma once
 
+#include <vector>
+
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
 
 namespace sethkit::reductions {
 
-// Refuses (SizeLimitError) when the explicit instance passes max_bytes.
+// The refusal of kov_to_maxip without building: the explicit instance of
+// dimension 2m over kOV parties of these sizes against max_bytes.
+void check_kov_to_maxip_size(int m, const std::vector<std::size_t>& sizes, double max_bytes);
+
+// Refuses (check_kov_to_maxip_size) when the explicit instance passes max_bytes.
 MaxIpInstance kov_to_maxip(const KOvInstance& kov, double max_bytes);
 
 }  // namespace sethkit::reductions

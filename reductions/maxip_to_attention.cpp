@@ -78,6 +78,17 @@ Separation separation(const Shape& s, const MaxIpGap& gap, double beta) {
 
 }  // namespace
 
+double attention_embedding_bytes(int d, const std::vector<std::size_t>& sizes) {
+  double cells = sizes.empty() ? 0 : double(sizes[0]) * 2.0 * double(d);
+  for (std::size_t p = 1; p < sizes.size(); ++p) cells += 2.0 * double(sizes[p]) * (2.0 * double(d) + 1.0);
+  return 8.0 * cells;
+}
+
+void check_attention_embedding_size(int d, const std::vector<std::size_t>& sizes, double max_bytes) {
+  check_size("the attention instance (d~ = " + std::to_string(2 * std::size_t(d)) + ")",
+             attention_embedding_bytes(d, sizes), max_bytes, "raise --max-bytes");
+}
+
 DenominatorBounds denominator_bounds(const MaxIpInstance& inst, double beta) {
   return bounds_for(shape_of(inst), beta);
 }
@@ -90,10 +101,7 @@ AttentionEmbedding maxip_to_attention(const MaxIpInstance& inst, double eps_a, d
     if (party.size() == 0) throw InputError("", "a MaxIP party is empty: every row is NO, nothing to embed");
   const int k = inst.k;
   const auto d = static_cast<std::size_t>(inst.d);
-  double cells = double(inst.parties[0].size()) * 2.0 * double(d);
-  for (int p = 1; p < k; ++p) cells += 2.0 * double(inst.parties[std::size_t(p)].size()) * (2.0 * double(d) + 1.0);
-  check_size("the attention instance (d~ = " + std::to_string(2 * d) + ")", 8.0 * cells, max_bytes,
-             "raise --max-bytes");
+  check_attention_embedding_size(inst.d, inst.sizes(), max_bytes);
 
   const Shape shape = shape_of(inst);
   if (shape.ip_max > shape.d)

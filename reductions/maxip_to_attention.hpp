@@ -55,6 +55,13 @@ struct AttentionEmbedding {
 
 inline constexpr double kDefaultBackendRelativeError = 1e-6;
 
+// Bytes of the attention instance embedding a MaxIP instance of dimension d
+// with these party sizes: Q (n_1 x 2d), and per key side K_p (2n_p x 2d) and
+// V_p (2n_p x 1), 8 bytes an entry (8 * AttentionInstance::entries()).
+double attention_embedding_bytes(int d, const std::vector<std::size_t>& sizes);
+// maxip_to_attention's size refusal, without building.
+void check_attention_embedding_size(int d, const std::vector<std::size_t>& sizes, double max_bytes);
+
 // Requires inst.gap (threshold > no_bound). Refuses (SizeLimitError) when the
 // attention matrices would pass max_bytes.
 AttentionEmbedding maxip_to_attention(const MaxIpInstance& inst, double eps_a, double max_bytes);

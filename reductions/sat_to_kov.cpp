@@ -32,7 +32,7 @@ double sat_to_kov_bytes(const Cnf& cnf, int k) {
   return vectors * 8.0 * double(std::max<std::size_t>(words_for_bits(static_cast<int>(cnf.num_clauses())), 1));
 }
 
-KOvInstance sat_to_kov(const Cnf& cnf, int k, double max_bytes) {
+void check_sat_to_kov_size(const Cnf& cnf, int k, double max_bytes) {
   const VariableSplit split = split_variables(cnf.num_vars, k);
   if (cnf.num_clauses() > static_cast<std::size_t>(kMaxKovDimension))
     throw SizeLimitError("kOV dimension would be " + std::to_string(cnf.num_clauses()) +
@@ -45,6 +45,11 @@ KOvInstance sat_to_kov(const Cnf& cnf, int k, double max_bytes) {
                  std::to_string(split.size[0]) + " vectors each, d = " +
                  std::to_string(cnf.num_clauses()) + ")",
              sat_to_kov_bytes(cnf, k), max_bytes, "use a larger k or a larger --max-bytes");
+}
+
+KOvInstance sat_to_kov(const Cnf& cnf, int k, double max_bytes) {
+  const VariableSplit split = split_variables(cnf.num_vars, k);
+  check_sat_to_kov_size(cnf, k, max_bytes);
 
   KOvInstance inst;
   inst.k = k;

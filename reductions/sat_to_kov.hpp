@@ -31,8 +31,12 @@ VariableSplit split_variables(int num_vars, int k);
 // Vectors per party: 2^size[p]. Bytes of the packed instance in memory.
 double sat_to_kov_bytes(const Cnf& cnf, int k);
 
-// Refuses (SizeLimitError, with the size) when the packed instance would pass
-// max_bytes, before allocating.
+// The refusals of sat_to_kov, without building: the dimension and party
+// limits, then the packed bytes against max_bytes (SizeLimitError, with the
+// size). plan_chain (reductions/chain.hpp) calls it before anything is built.
+void check_sat_to_kov_size(const Cnf& cnf, int k, double max_bytes);
+
+// Refuses (check_sat_to_kov_size) before allocating.
 KOvInstance sat_to_kov(const Cnf& cnf, int k, double max_bytes);
 
 // Witness map: index[p] is the partial assignment alpha_p of group p.

@@ -11,21 +11,21 @@
 #include <vector>
 
 #include "problems/cnf.hpp"
+#include "reductions/chain.hpp"
 #include "solvers/kov_solver.hpp"
 
 namespace sethkit::solvers {
 
 // sat: brute force over assignments; kov: split and list, then the kOV
 // solver; maxip: kOV, then the direct signed route to exact k-MaxIP.
-// attention: maxip, then Lemma B.1 to tensor attention, decided row by row by
-// the exact backend in the log domain.
-// gap_maxip: kOV, then the Merlin-Arthur protocol route (Theorem 4.7) to
-// an implicit Gap-k-MaxIP instance, decided by brute force.
-enum class Level { sat, kov, maxip, gap_maxip, attention };
-
-const char* to_string(Level level);
-// Inverse of to_string; throws InputError on an unknown name.
-Level parse_level(const std::string& name);
+// attention: maxip (or, over the protocol route, the explicit Gap-MaxIP),
+// then Lemma B.1 to tensor attention, decided row by row by the backend in
+// the log domain. gap_maxip: kOV, then the Merlin-Arthur protocol route
+// (Theorem 4.7) to an implicit Gap-k-MaxIP instance, decided by brute force.
+// The instances come from reductions/chain.hpp (the Level enum lives there).
+using reductions::Level;
+using reductions::parse_level;
+using reductions::to_string;
 
 // Field operations the brute-force Gap-MaxIP decision may take (~10 s).
 inline constexpr double kMaxGapMaxIpWork = 2e10;
@@ -37,7 +37,7 @@ struct DecideOptions {
   KOvAlgorithm kov_algorithm = KOvAlgorithm::automatic;
   bool kov_prune = true;  // drop dominated vectors before the search
   double attention_eps = 1e-6;  // backend relative error the embedding tolerates
-  bool attention_poly = false;   // decide attention rows with the polynomial method
+  std::string backend = "exact";  // attention backend by name (exact or poly)
   bool attention_protocol_route = false;  // attention over the explicit Gap-MaxIP (else the direct route)
   std::string code = "rs";       // gap_maxip: rs or hermitian
   double target_soundness = 0.5;  // gap_maxip: NO inner products <= this * n_C
@@ -53,6 +53,9 @@ struct Decision {
   double seconds = 0;
   std::string notes;  // level-specific figures (beta, B, threshold...)
 };
+
+// The chain's route for these options (reductions/chain.hpp).
+reductions::Route route_of(const DecideOptions& options);
 
 // Throws SizeLimitError when the instance would be too large, and
 // std::logic_error when a witness fails the check (a bug, never an answer).

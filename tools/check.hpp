@@ -1,6 +1,8 @@
 // sethkit check FILE [--format cnf|kov|maxip|npy|attention] [--lenient]
 // Reads one input with the library reader of its format and prints a one-line
-// summary; nothing is written. Exit 0 when the file is well formed, 1 (with
+// summary, then statistics (a CNF: variables declared and used, clause-width
+// histogram, duplicate clauses, tautologies, repeated literals; an instance:
+// k, n per party, d, bytes on disk); nothing is written. Exit 0 when the file is well formed, 1 (with
 // "FILE:LINE: ..." or "FILE: ..." on stderr, through run_guarded) when it is
 // not. Without --format the format follows the extension (.cnf, .kov, .maxip,
 // .npy) or, for a directory, is an attention directory. The bad-input corpus

@@ -8,6 +8,7 @@
 #include "tools/check.hpp"
 #include "tools/codes.hpp"
 #include "tools/common.hpp"
+#include "tools/gen.hpp"
 #include "tools/grad.hpp"
 #include "tools/protocol.hpp"
 #include "tools/reduce.hpp"
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
   CLI::App* codes_cmd = setup_codes(app, codes);
   CheckOptions check;
   CLI::App* check_cmd = setup_check(app, check);
+  GenOptions gen;
+  CLI::App* gen_cmd = setup_gen(app, gen);
 
   try {
     app.parse(argc, argv);
@@ -58,5 +61,6 @@ int main(int argc, char** argv) {
   if (grad_cmd->parsed()) return run_guarded("grad", [&] { return run_grad(grad); });
   if (codes_cmd->parsed()) return run_guarded("codes", [&] { return run_codes(codes); });
   if (check_cmd->parsed()) return run_guarded("check", [&] { return run_check(check); });
+  if (gen_cmd->parsed()) return run_guarded("gen", [&] { return run_gen(gen); });
   return kExitUsage;
 }

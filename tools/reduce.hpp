@@ -1,4 +1,4 @@
-// sethkit reduce FILE.cnf --to kov [--k K] -o OUT [--binary] [--max-bytes B]
+// sethkit reduce FILE.cnf --to kov [--k K] [--route direct|protocol] -o OUT [--binary] [--max-bytes B]
 // Writes the instance of the named level; refuses, before writing anything,
 // when it would pass --max-bytes. The output appears whole or not at all.
 #pragma once
@@ -14,6 +14,7 @@ namespace sethkit::tools {
 struct ReduceOptions {
   std::string file;
   std::string to = "kov";
+  std::string route;  // direct or protocol; empty: the level's own (gap-maxip: protocol, else direct)
   int k = 3;
   std::string output;
   bool binary = false;

@@ -46,7 +46,7 @@ int run_solve(const SolveOptions& o) {
   options.kov_algorithm = solvers::parse_kov_algorithm(o.kov_algorithm);
   options.kov_prune = !o.no_prune;
   options.code = o.code;
-  options.attention_poly = o.backend == "poly";
+  options.backend = o.backend;
   options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
   const solvers::Decision d = solvers::decide_cnf(cnf, options);

@@ -1,5 +1,6 @@
 #include "tools/verify.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -55,6 +56,7 @@ json check_level(const Cnf& cnf, solvers::DecideOptions options, bool truth) {
   json l;
   l["level"] = to_string(options.via);
   if (options.via != solvers::Level::sat) l["k"] = options.k;
+  if (options.via == solvers::Level::attention) l["route"] = options.attention_protocol_route ? "protocol" : "direct";
   try {
     const solvers::Decision d = solvers::decide_cnf(cnf, options);
     l["answer"] = answer_word(d.satisfiable);
@@ -84,9 +86,15 @@ json verify_file(const std::string& path, const VerifyOptions& o) {
     options.max_bytes = o.max_bytes;
     options.via = solvers::Level::sat;
     if (cnf.num_vars <= solvers::kMaxBruteForceVariables) levels.push_back(check_level(cnf, options, truth));
-    for (solvers::Level level : {solvers::Level::kov, solvers::Level::maxip, solvers::Level::gap_maxip,
-                                  solvers::Level::attention}) {
+    // Every level of the chain (reductions/chain.hpp), attention over both
+    // routes; a level whose plan is refused is skipped with the refusal.
+    using reductions::Level;
+    const std::pair<Level, bool> checks[] = {{Level::kov, false},       {Level::maxip, false},
+                                             {Level::gap_maxip, true},  {Level::attention, false},
+                                             {Level::attention, true}};
+    for (const auto& [level, protocol] : checks) {
       options.via = level;
+      options.attention_protocol_route = protocol;
       for (int k : o.ks) {
         options.k = k;
         levels.push_back(check_level(cnf, options, truth));
@@ -110,11 +118,15 @@ void print_table(const json& report) {
     for (const auto& f : report["files"]) {
       if (!f.contains("levels")) continue;
       for (const auto& l : f["levels"])
-        headers.push_back(l["level"].get<std::string>() + (l.contains("k") ? "(k=" + std::to_string(l["k"].get<int>()) + ")" : ""));
+        headers.push_back(l["level"].get<std::string>() +
+                          (l.value("route", "") == "protocol" ? "/protocol" : "") +
+                          (l.contains("k") ? "(k=" + std::to_string(l["k"].get<int>()) + ")" : ""));
       break;
     }
   }
-  for (const auto& h : headers) std::printf(" %-12s", h.c_str());
+  std::vector<int> width;  // a column is as wide as its header, at least 12
+  for (const auto& h : headers) width.push_back(std::max<int>(12, int(h.size())));
+  for (std::size_t c = 0; c < headers.size(); ++c) std::printf(" %-*s", width[c], headers[c].c_str());
   std::printf(" %s\n", "agree");
   for (const auto& f : report["files"]) {
     const std::string name = f["file"].get<std::string>();
@@ -126,11 +138,14 @@ void print_table(const json& report) {
                             f["reference"]["solver"].get<std::string>() + ")";
     std::printf("%-34s %5d %6zu  %-16s", name.c_str(), f["variables"].get<int>(),
                 f["clauses"].get<std::size_t>(), ref.c_str());
+    std::size_t column = 0;
     for (const auto& l : f["levels"]) {
+      const int w = column < width.size() ? width[column] : 12;
+      ++column;
       std::string cell;
       if (l.contains("skipped")) cell = "skipped";
       else cell = l["answer"].get<std::string>() + (l["witness_checked"].get<bool>() ? "+w" : "");
-      std::printf(" %-12s", cell.c_str());
+      std::printf(" %-*s", w, cell.c_str());
     }
     std::printf(" %s\n", f["agree"].get<bool>() ? "yes" : "NO");
   }

@@ -64,3 +64,26 @@ sethkit_cli_test(guard_attention_chain_protocol 1
   "refused: the explicit Gap-MaxIP instance .* needs 7.75 KiB \\(limit 6.48 KiB\\).*already held by the kOV instance and the protocol's tables: 1.52 KiB"
   solve examples/pigeonhole-3-2.cnf --via attention --route protocol --k 2 --max-bytes 8K)
 set(CLI_EXTRA)
+
+# --- reduce --route (issue 13, part 2): any level of either route ----------
+sethkit_cli_test(reduce_route_attention_protocol 0
+  "wrote .*attention k = 2, d = 62, beta = .*\\(protocol route\\), n = 8 8"
+  reduce examples/pigeonhole-3-2.cnf --to attention --route protocol --k 2 -o ${CLI_OUT}/php-protocol.att)
+sethkit_cli_test(reduce_route_attention_direct 0 "wrote .*attention k = 2, d = 36, beta = [^(]*\\(paper: [0-9.]+\\), n = 8 8"
+  reduce examples/pigeonhole-3-2.cnf --to attention --route direct --k 2 -o ${CLI_OUT}/php-direct.att)
+sethkit_cli_test(reduce_route_maxip_protocol 0
+  "wrote .*gap-maxip k = 2, d = 31, YES iff max = 4, NO iff max <= 2, party sizes 56 8"
+  reduce examples/pigeonhole-3-2.cnf --to maxip --route protocol --k 2 -o ${CLI_OUT}/php-protocol.maxip)
+sethkit_cli_test(reduce_route_gap_direct 1 "--to gap-maxip is the protocol route's level; for the direct route use --to maxip"
+  reduce examples/pigeonhole-3-2.cnf --to gap-maxip --route direct --k 2 -o ${CLI_OUT}/never.gap)
+sethkit_cli_test(usage_reduce_route 2 "--route" reduce examples/tiny-sat.cnf --to maxip --route sideways -o ${CLI_OUT}/never.maxip)
+set(CLI_EXTRA -DNO_FILE=${CLI_OUT}/refused-route.att)
+# The protocol route's attention shares one --max-bytes across the chain.
+sethkit_cli_test(reduce_route_protocol_shared_budget 1
+  "refused: the explicit Gap-MaxIP instance .* needs 7.75 KiB \\(limit 6.48 KiB\\).*covers the whole chain; already held by the kOV instance and the protocol's tables: 1.52 KiB"
+  reduce examples/pigeonhole-3-2.cnf --to attention --route protocol --k 2 --max-bytes 8K -o ${CLI_OUT}/refused-route.att)
+# Merlin's messages are refused from the plan, before any code is built.
+sethkit_cli_test(reduce_route_protocol_merlin 1
+  "sethkit reduce: refused: Merlin's 2\\^62.5 messages per party-1 vector needs [0-9.]+ EiB \\(limit 1.00 GiB\\)"
+  reduce examples/uf20-01.cnf --to attention --route protocol -o ${CLI_OUT}/refused-route.att)
+set(CLI_EXTRA)
