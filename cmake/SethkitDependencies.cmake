@@ -5,6 +5,10 @@ find_package(Threads REQUIRED)
 find_package(BLAS REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3 CONFIG REQUIRED)
+# Compressed DIMACS input (problems/decompress): .cnf.gz, .cnf.bz2, .cnf.xz.
+find_package(ZLIB REQUIRED)
+find_package(BZip2 REQUIRED)
+find_package(LibLZMA REQUIRED)
 
 find_library(NTL_LIBRARY ntl REQUIRED)
 find_library(GMP_LIBRARY gmp REQUIRED)

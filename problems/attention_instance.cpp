@@ -1,15 +1,15 @@
 #include "problems/attention_instance.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
+#include "problems/input_file.hpp"
+#include "problems/json_reader.hpp"
 
 namespace sethkit {
 
@@ -212,7 +212,14 @@ AttentionInstance read_attention_directory(const std::string& dir,
   }
   const fs::path root(dir);
   auto path_of = [&](const std::string& file) { return (root / file).string(); };
-  auto exists = [&](const std::string& file) { return fs::exists(root / file, ec); };
+  // A file that cannot be looked at (permission denied) is not "missing".
+  auto exists = [&](const std::string& file) {
+    std::error_code status_error;
+    const auto st = fs::symlink_status(root / file, status_error);
+    if (status_error && status_error != std::errc::no_such_file_or_directory)
+      throw InputError(path_of(file), "cannot access: " + status_error.message());
+    return fs::exists(st);
+  };
 
   if (!exists("Q.npy"))
     throw InputError(path_of("Q.npy"), "missing: an attention directory holds Q.npy, K1.npy.., V1.npy..");
@@ -298,24 +305,20 @@ AttentionInstance read_attention_directory(const std::string& dir,
   if (exists("manifest.json")) {
     const std::string path = path_of("manifest.json");
     // Checked before parsing: a JSON document takes many times its size in
-    // memory, and a real manifest is small next to the matrices.
+    // memory, and a real manifest is small next to the matrices. A FIFO, a
+    // device or a directory is refused by name (problems/input_file.hpp).
     std::size_t rows = 0;
     for (std::size_t n : inst.lengths()) rows += n;
     const double limit = kMaxManifestBaseBytes + kMaxManifestBytesPerRow * double(rows);
-    const auto size = fs::file_size(path, ec);
-    if (!ec && double(size) > limit)
-      throw InputError(path, "is " + human_bytes(double(size)) + ", more than the " + human_bytes(limit) +
+    const InputFile file(path, "a JSON file");
+    if (double(file.size()) > limit)
+      throw InputError(path, "is " + human_bytes(double(file.size())) + ", more than the " + human_bytes(limit) +
                                  " a manifest of " + std::to_string(rows) + " matrix rows may take (" +
                                  human_bytes(kMaxManifestBaseBytes) + " + " +
                                  std::to_string(int(kMaxManifestBytesPerRow)) + " B a row for the row map)");
-    std::ifstream file(path);
-    if (!file) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(file);
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(path, std::string("invalid JSON: ") + e.what());
-    }
+    std::string text(file.size(), '\0');
+    file.read_at(0, text.size(), text.data());
+    const nlohmann::json j = parse_json_strict(text, path);
     manifest_from_json(j, path, inst);
   }
   inst.validate(dir);

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "problems/decompress.hpp"
+#include "problems/input_file.hpp"
 #include "problems/text_reader.hpp"
 
 namespace sethkit {
@@ -43,6 +45,7 @@ Cnf parse_dimacs(std::string_view text, const std::string& name,
   int64_t clause_line = 0;  // line where the open clause started
 
   while (in.next_line()) {
+    if (in.at_end_of_line()) continue;       // blank lines anywhere (CaDiCaL)
     if (in.line_starts_with('c')) continue;  // comments may hold any bytes
     if (in.line_starts_with('%')) break;     // SATLIB trailer ends the clauses
     if (in.line_starts_with('p')) {
@@ -72,6 +75,13 @@ Cnf parse_dimacs(std::string_view text, const std::string& name,
     if (!have_header && !options.lenient)
       in.fail("expected a 'p cnf VARIABLES CLAUSES' header before the clauses");
     while (!in.at_end_of_line()) {
+      const std::string_view tok = in.peek_word();
+      if (tok[0] == 'c')
+        in.fail("column " + std::to_string(in.column()) + ": " + quote_token(tok) +
+                " after literals on this line: a comment ('c') must start its own line");
+      if (tok.size() >= 2 && tok[0] == '-' && tok.find_first_not_of('0', 1) == std::string_view::npos)
+        in.fail("column " + std::to_string(in.column()) + ": " + quote_token(tok) +
+                " is not a literal (a literal is a non-zero integer; 0 alone ends the clause)");
       const int64_t lit = in.integer("a literal (a non-zero integer) or 0 to end the clause");
       if (lit == 0) {
         cnf.clauses.push_back(std::move(clause));
@@ -106,7 +116,10 @@ Cnf parse_dimacs(std::string_view text, const std::string& name,
 }
 
 Cnf read_dimacs_file(const std::string& path, const DimacsOptions& options) {
-  return parse_dimacs(read_text_file(path, kMaxDimacsFileBytes), path, options);
+  const std::string name = input_name(path, true);
+  // Compressed or not, the limit holds for the bytes the parser sees.
+  return parse_dimacs(decompress(read_input_bytes(path, options.max_bytes, true), name, options.max_bytes),
+                      name, options);
 }
 
 void write_dimacs(std::ostream& out, const Cnf& cnf, const std::vector<std::string>& comments) {

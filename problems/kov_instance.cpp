@@ -7,6 +7,7 @@
 
 #include "problems/binary_io.hpp"
 #include "core/errors.hpp"
+#include "problems/input_file.hpp"
 #include "problems/text_reader.hpp"
 
 namespace sethkit {
@@ -258,7 +259,7 @@ KOvInstance parse_kov(const std::string& bytes, const std::string& name) {
 }
 
 KOvInstance read_kov_file(const std::string& path) {
-  return parse_kov(read_text_file(path, kMaxKovFileBytes), path);
+  return parse_kov(read_text_file(path, kMaxKovFileBytes), input_name(path, true));
 }
 
 }  // namespace sethkit

@@ -81,6 +81,7 @@ void write_kov_binary(std::ostream& out, const KOvInstance& inst);
 // Reads either form (binary recognized by its magic). Throws InputError with
 // FILE:LINE for text, FILE: byte offset for binary.
 KOvInstance parse_kov(const std::string& bytes, const std::string& name);
+// `path` "-" reads standard input; otherwise a regular file only.
 KOvInstance read_kov_file(const std::string& path);
 
 }  // namespace sethkit

@@ -6,6 +6,7 @@
 #include "problems/binary_io.hpp"
 #include "core/errors.hpp"
 #include "problems/kov_instance.hpp"
+#include "problems/input_file.hpp"
 #include "problems/text_reader.hpp"
 
 namespace sethkit {
@@ -221,7 +222,7 @@ MaxIpInstance parse_maxip(const std::string& bytes, const std::string& name) {
 }
 
 MaxIpInstance read_maxip_file(const std::string& path) {
-  return parse_maxip(read_text_file(path, kMaxMaxIpFileBytes), path);
+  return parse_maxip(read_text_file(path, kMaxMaxIpFileBytes), input_name(path, true));
 }
 
 }  // namespace sethkit

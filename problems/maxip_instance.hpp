@@ -71,6 +71,7 @@ void write_maxip_text(std::ostream& out, const MaxIpInstance& inst,
 void write_maxip_binary(std::ostream& out, const MaxIpInstance& inst);
 // Either form (binary by its magic); InputError with FILE:LINE on bad input.
 MaxIpInstance parse_maxip(const std::string& bytes, const std::string& name);
+// `path` "-" reads standard input; otherwise a regular file only.
 MaxIpInstance read_maxip_file(const std::string& path);
 
 }  // namespace sethkit

@@ -3,16 +3,16 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <sys/stat.h>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <ostream>
 #include <sstream>
 
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
+#include "problems/input_file.hpp"
 
 namespace sethkit {
 
@@ -30,6 +30,8 @@ constexpr std::size_t kMagicBytes = 6;
 // A header longer than this is not something np.save writes for a plain
 // array; refusing it keeps a corrupt length field from driving a huge read.
 constexpr std::size_t kMaxHeaderBytes = std::size_t(1) << 20;
+// Tuples and lists inside the header dict; np.save writes depth 1.
+constexpr int kMaxHeaderNesting = 64;
 
 // Where the bytes come from: a file (read on demand, so the data buffer is
 // only allocated once the header has been checked against the size) or memory.
@@ -57,32 +59,20 @@ class MemorySource final : public ByteSource {
 
 class FileSource final : public ByteSource {
  public:
-  explicit FileSource(const std::string& path) : path_(path) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const auto status = fs::status(path, ec);
-    if (ec || !fs::exists(status)) throw InputError(path, "no such file");
-    if (fs::is_directory(status)) throw InputError(path, "is a directory, expected a .npy file");
-    in_.open(path, std::ios::binary);
-    if (!in_) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
-    in_.seekg(0, std::ios::end);
-    const auto end = in_.tellg();
-    if (end < 0) throw InputError(path, "cannot determine the file size");
-    size_ = static_cast<std::size_t>(end);
-  }
-  std::size_t size() const override { return size_; }
-  void read(std::size_t offset, std::size_t n, char* dst) override {
-    in_.seekg(static_cast<std::streamoff>(offset));
-    in_.read(dst, static_cast<std::streamsize>(n));
-    if (!in_ || static_cast<std::size_t>(in_.gcount()) != n)
-      throw InputError(path_, "read failed at byte " + std::to_string(offset) +
-                                  " (file changed while reading?)");
-  }
+  // A regular file only (problems/input_file.hpp): a FIFO or device is
+  // refused before it could block or stream without end.
+  explicit FileSource(const std::string& path) : file_(open(path), "a .npy file") {}
+  std::size_t size() const override { return file_.size(); }
+  void read(std::size_t offset, std::size_t n, char* dst) override { file_.read_at(offset, n, dst); }
 
  private:
-  std::string path_;
-  std::ifstream in_;
-  std::size_t size_ = 0;
+  // "no such file" alone (the readers of directories of .npy files say so).
+  static const std::string& open(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) throw InputError(path, "no such file");
+    return path;
+  }
+  InputFile file_;
 };
 
 std::string shape_string(const std::vector<std::size_t>& shape) {
@@ -95,24 +85,12 @@ std::string shape_string(const std::vector<std::size_t>& shape) {
   return s + ")";
 }
 
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 32 && c < 127) {
-      out += static_cast<char>(c);
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 // The header is a Python dict literal, e.g.
 //   {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }
 // This parser accepts exactly the literals np.save writes: strings, True /
-// False, non-negative integers and tuples of them.
+// False, non-negative integers and tuples of them. Nesting deeper than
+// kMaxHeaderNesting is refused before the recursion (no input can overflow
+// the stack), and so is a key given twice.
 struct PyValue {
   enum Kind { string, boolean, integer, tuple, list } kind = string;
   std::string text;
@@ -136,17 +114,19 @@ class HeaderParser {
         ++pos_;
         break;
       }
-      PyValue key = value();
+      PyValue key = value(1);
       if (key.kind != PyValue::string) fail("expected a quoted key in the header dict");
+      for (const auto& entry : entries)
+        if (entry.first == key.text) fail("key " + quote_excerpt(key.text) + " appears twice");
       skip_blanks();
-      expect(':', "':' after key '" + key.text + "'");
+      expect(':', "':' after key " + quote_excerpt(key.text));
       skip_blanks();
-      entries.emplace_back(key.text, value());
+      entries.emplace_back(key.text, value(1));
       skip_blanks();
       if (peek() == ',') {
         ++pos_;
       } else if (peek() != '}') {
-        fail("expected ',' or '}' after the value of '" + entries.back().first + "'");
+        fail("expected ',' or '}' after the value of " + quote_excerpt(entries.back().first));
       }
     }
     skip_blanks();
@@ -166,11 +146,14 @@ class HeaderParser {
     ++pos_;
   }
   [[noreturn]] void fail(const std::string& what) const {
+    // Never the whole header: at most 32 bytes from where it went wrong.
     throw InputError(name_, "malformed .npy header: " + what + " at header byte " +
-                                std::to_string(pos_) + " in \"" + printable(text_) + "\"");
+                                std::to_string(pos_) + ", at " +
+                                quote_excerpt(std::string_view(text_).substr(std::min(pos_, text_.size()))));
   }
 
-  PyValue value() {
+  // `depth`: 1 for a dict key or value, one more inside each tuple or list.
+  PyValue value(int depth) {
     PyValue v;
     const char c = peek();
     if (c == '\'' || c == '"') {
@@ -181,6 +164,8 @@ class HeaderParser {
       v.text = text_.substr(pos_, end - pos_);
       pos_ = end + 1;
     } else if (c == '(' || c == '[') {
+      if (depth >= kMaxHeaderNesting)
+        fail("tuples or lists nested deeper than " + std::to_string(kMaxHeaderNesting) + " levels");
       const char close = c == '(' ? ')' : ']';
       v.kind = c == '(' ? PyValue::tuple : PyValue::list;
       ++pos_;
@@ -190,7 +175,7 @@ class HeaderParser {
           ++pos_;
           break;
         }
-        v.items.push_back(value());
+        v.items.push_back(value(depth + 1));
         skip_blanks();
         if (peek() == ',') {
           ++pos_;
@@ -284,12 +269,12 @@ NpyHeader parse_header(ByteSource& src, const std::string& name) {
       } else if (d == "<f4") {
         h.dtype = NpyDtype::float32;
       } else if (d == ">f8" || d == ">f4") {
-        throw InputError(name, "big-endian dtype '" + d +
-                                   "' is not supported; convert with numpy: "
+        throw InputError(name, "big-endian dtype " + quote_excerpt(d) +
+                                   " is not supported; convert with numpy: "
                                    "np.save(path, a.astype('<f" + d.substr(2) + "'))");
       } else {
-        throw InputError(name, "dtype '" + printable(d) +
-                                   "' is not supported; expected float32 ('<f4') or float64 "
+        throw InputError(name, "dtype " + quote_excerpt(d) +
+                                   " is not supported; expected float32 ('<f4') or float64 "
                                    "('<f8'), little-endian; convert with numpy: "
                                    "np.save(path, a.astype(np.float64))");
       }
@@ -308,8 +293,8 @@ NpyHeader parse_header(ByteSource& src, const std::string& name) {
         h.shape.push_back(item.number);
       }
     } else {
-      throw InputError(name, "unexpected key '" + printable(key) +
-                                 "' in the .npy header (expected descr, fortran_order, shape)");
+      throw InputError(name, "unexpected key " + quote_excerpt(key) +
+                                 " in the .npy header (expected descr, fortran_order, shape)");
     }
   }
   if (!have_descr || !have_order || !have_shape) {

@@ -3,11 +3,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 
 #include "core/errors.hpp"
+#include "problems/input_file.hpp"
 
 namespace sethkit {
 namespace {
@@ -55,6 +54,11 @@ std::string_view TextReader::peek_token() const {
   std::size_t e = pos_;
   while (e < line_end_ && !is_blank(text_[e])) ++e;
   return text_.substr(pos_, e - pos_);
+}
+
+std::string_view TextReader::peek_word() {
+  skip_blanks();
+  return peek_token();
 }
 
 std::string TextReader::word(const std::string& expectation) {
@@ -121,21 +125,7 @@ std::string quote_token(std::string_view token) {
 }
 
 std::string read_text_file(const std::string& path, int64_t max_bytes) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(path, "is a directory, expected a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw InputError(path, "cannot determine the file size (not a regular file?)");
-  if (size > max_bytes)
-    throw InputError(path, "file is " + byte_count_text(size) + ", more than the " +
-                               human_bytes(double(max_bytes)) + " this reader accepts");
-  in.seekg(0, std::ios::beg);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  if (size > 0 && !in.read(text.data(), size)) throw InputError(path, "read error");
-  return text;
+  return read_input_bytes(path, max_bytes, true);
 }
 
 }  // namespace sethkit

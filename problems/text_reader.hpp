@@ -23,6 +23,11 @@ class TextReader {
   bool line_starts_with(char c) const;
   bool at_end_of_line();  // skips blanks first
 
+  // The next token on the line (after blanks), not consumed; empty at the
+  // end of the line. column() is its 1-based column.
+  std::string_view peek_word();
+  int64_t column() const { return static_cast<int64_t>(pos_ - line_begin_) + 1; }
+
   std::string word(const std::string& expectation);
   void expect_word(const std::string& w);
   // Decimal integer with optional '-', |value| < 2^62.
@@ -49,8 +54,9 @@ class TextReader {
 // Printable rendering of a token for messages ("\x00" for binary bytes).
 std::string quote_token(std::string_view token);
 
-// Reads a whole file; InputError when it cannot be opened or is larger than
-// max_bytes (checked before reading).
+// Reads a whole file (problems/input_file.hpp: a regular file, or standard
+// input for "-"); InputError when it cannot be opened, is not a regular file
+// or is larger than max_bytes (checked before reading).
 std::string read_text_file(const std::string& path, int64_t max_bytes);
 
 }  // namespace sethkit

@@ -9,6 +9,7 @@
 
 #include "problems/attention_instance.hpp"
 #include "problems/cnf.hpp"
+#include "problems/json_reader.hpp"
 #include "core/errors.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
@@ -113,9 +114,9 @@ void npy(const std::string& bytes) {
 void manifest(const std::string& bytes) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(bytes);
-  } catch (const nlohmann::json::exception&) {
-    return;  // read_attention_directory turns this into InputError
+    j = parse_json_strict(bytes, "manifest.json");  // what read_attention_directory parses with
+  } catch (const InputError&) {
+    return;
   }
   DenseMatrix q(2, 1), k1(3, 1), k2(1, 1), v1(3, 1), v2(1, 1);
   AttentionInstance inst = make_attention_instance(q, {k1, k2}, {v1, v2});

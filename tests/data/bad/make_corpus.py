@@ -194,3 +194,32 @@ files["K4.npy"] = npy((2, 3))
 attention_dir("attention-key-gap", files)
 files = good_k3(d=0)
 attention_dir("attention-zero-width", files)
+
+# --- issue 14: DIMACS tokens, compressed input, nesting, duplicate keys, ---
+# --- trailing bytes and long garbage (messages quote at most 32 bytes) -----
+put("literal-minus-zero.cnf", "p cnf 3 1\n1 -0 2 0\n")
+put("comment-after-literals.cnf", "p cnf 3 1\n1 2 0 c a comment on a clause line\n")
+with open(os.path.join(HERE, "..", "..", "..", "examples", "uf20-01.cnf"), "rb") as f:
+    import gzip
+    whole = gzip.compress(f.read(), mtime=0)
+put("gzip-truncated.cnf.gz", whole[: len(whole) // 2])
+put("bzip2-garbage.cnf.bz2", b"BZh9" + b"\x00" * 40)
+put("xz-garbage.cnf.xz", b"\xfd7zXZ\x00" + b"\x01" * 40)
+put("npy-deep-nesting.npy", npy((), version=2, header="{'descr': '<f8', 'fortran_order': False, 'shape': "
+                                          + "(" * 100000 + "}"))
+put("npy-duplicate-key.npy", npy((2,), header="{'descr': '<f8', 'fortran_order': False, "
+                                             "'shape': (2,), 'shape': (2,), }"))
+put("npy-long-garbage.npy", npy((2,), header="{'descr': '<f8', 'fortran_order': False, 'shape': "
+                                            + "Z" * 5000 + "}"))
+files = good_k3()
+files["manifest.json"] = '{"k": 3, "scale": 0.5, "k": 3}\n'
+attention_dir("attention-manifest-duplicate-key", files)
+files = good_k3()
+files["manifest.json"] = '{"k": 3}\n{"k": 3}\n'
+attention_dir("attention-manifest-trailing", files)
+files = good_k3()
+files["manifest.json"] = '{"k": ' + "q" * 5000 + "}\n"
+attention_dir("attention-manifest-long-garbage", files)
+files = good_k3()
+files["manifest.json/README"] = "manifest.json is a directory here; the reader must say so\n"
+attention_dir("attention-manifest-directory", files)
