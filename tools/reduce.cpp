@@ -41,19 +41,37 @@ CLI::App* setup_reduce(CLI::App& app, ReduceOptions& o) {
 
 namespace {
 
-// Provenance: a cheap, stable fingerprint of the input file.
-std::string fnv1a64_of_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+// FNV-1a 64: a cheap, stable fingerprint for the provenance.
+struct Fnv1a64 {
   uint64_t h = 1469598103934665603ull;
-  char c;
-  while (in.get(c)) {
-    h ^= static_cast<unsigned char>(c);
+  void add(unsigned char c) {
+    h ^= c;
     h *= 1099511628211ull;
   }
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  std::string hex() const {
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+  }
+};
+
+}  // namespace
+
+std::string fnv1a64_of_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  Fnv1a64 f;
+  char c;
+  while (in.get(c)) f.add(static_cast<unsigned char>(c));
+  return f.hex();
 }
+
+std::string fnv1a64_of_text(std::string_view text) {
+  Fnv1a64 f;
+  for (char c : text) f.add(static_cast<unsigned char>(c));
+  return f.hex();
+}
+
+namespace {
 
 // The level written and its route: --to maxip --route protocol is the
 // protocol route's MaxIP level, the explicit Gap-MaxIP instance.
@@ -128,23 +146,9 @@ void write_maxip(const ReduceOptions& o, const MaxIpInstance& mip, const std::ve
 
 }  // namespace
 
-int run_reduce(const ReduceOptions& o) {
-  const Cnf cnf = load_cnf(o.file, o.lenient);
-  const reductions::Route route = route_of(o);
-  // Every size comes from the chain's plan; the output's own size is
-  // checked first, then the chain's shared budget, before anything is built.
-  const reductions::ChainPlan sizes = reductions::plan_chain(cnf, route, reductions::kNoBudget);
-  const double bytes = file_bytes(o, sizes);
-  check_size("writing the " + o.to + " instance to " + o.output, bytes, o.max_bytes,
-             "raise --max-bytes or use a larger --k");
-  if (sizes.protocol) {
-    const double messages = std::exp2(sizes.protocol->log2_merlin_messages);
-    check_size("Merlin's " + count_text(messages) + " messages per party-1 vector",
-               double(sizes.at(reductions::Stage::kov).vectors[0]) * messages * double(sizes.protocol->positions) * 4.0,
-               o.max_bytes, "the protocol route fits only tiny formulas; use --to maxip");
-  }
-  const reductions::ChainPlan plan = reductions::plan_chain(cnf, route, o.max_bytes);
-  reductions::Chain chain = reductions::build_chain(plan);
+std::string write_reduction(const ReduceOptions& o, reductions::Chain& chain, const std::string& input_hash) {
+  const reductions::ChainPlan& plan = chain.plan;
+  const reductions::Route& route = plan.route;
   const KOvInstance& kov = chain.kov;
   std::vector<std::string> comments = split_comments(o, plan);
   std::string summary;
@@ -176,7 +180,7 @@ int run_reduce(const ReduceOptions& o) {
       auto& provenance = emb.instance.manifest->provenance;
       provenance["tool"] = "sethkit " SETHKIT_VERSION_STRING;
       provenance["input"] = o.file;
-      provenance["input_fnv1a64"] = fnv1a64_of_file(o.file);
+      provenance["input_fnv1a64"] = input_hash;
       provenance["route"] = to_string(route.route);
       provenance["chain"] = {"sat_to_kov (split and list, k = " + std::to_string(o.k) + ")",
                              plan.protocol ? comments.back() + ", explicit after coordinate compression (d = " +
@@ -204,6 +208,28 @@ int run_reduce(const ReduceOptions& o) {
                 std::to_string(mip.gap->threshold);
     }
   }
+  return summary;
+}
+
+int run_reduce(const ReduceOptions& o) {
+  const Cnf cnf = load_cnf(o.file, o.lenient);
+  const reductions::Route route = route_of(o);
+  // Every size comes from the chain's plan; the output's own size is
+  // checked first, then the chain's shared budget, before anything is built.
+  const reductions::ChainPlan sizes = reductions::plan_chain(cnf, route, reductions::kNoBudget);
+  const double bytes = file_bytes(o, sizes);
+  check_size("writing the " + o.to + " instance to " + o.output, bytes, o.max_bytes,
+             "raise --max-bytes or use a larger --k");
+  if (sizes.protocol) {
+    const double messages = std::exp2(sizes.protocol->log2_merlin_messages);
+    check_size("Merlin's " + count_text(messages) + " messages per party-1 vector",
+               double(sizes.at(reductions::Stage::kov).vectors[0]) * messages * double(sizes.protocol->positions) * 4.0,
+               o.max_bytes, "the protocol route fits only tiny formulas; use --to maxip");
+  }
+  const reductions::ChainPlan plan = reductions::plan_chain(cnf, route, o.max_bytes);
+  reductions::Chain chain = reductions::build_chain(plan);
+  const KOvInstance& kov = chain.kov;
+  const std::string summary = write_reduction(o, chain, fnv1a64_of_file(o.file));
   if (!o.quiet) {
     std::cout << "c wrote " << o.output << ": " << summary;
     if (route.to != reductions::Level::gap_maxip) {

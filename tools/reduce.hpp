@@ -4,9 +4,11 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
+#include "reductions/chain.hpp"
 #include "tools/common.hpp"
 
 namespace sethkit::tools {
@@ -27,6 +29,15 @@ struct ReduceOptions {
 };
 
 CLI::App* setup_reduce(CLI::App& app, ReduceOptions& options);
+// Writes the last level of a built chain to options.output as reduce does
+// (kOV/MaxIP text or binary, or an attention directory with its provenance;
+// options.file and input_hash name the CNF there); returns the summary line.
+// Shared with the Python package (Instance.save).
+std::string write_reduction(const ReduceOptions& options, reductions::Chain& chain, const std::string& input_hash);
+// The provenance's fingerprint of the input (FNV-1a 64, 16 hex digits), of a
+// file's bytes or of text in memory.
+std::string fnv1a64_of_file(const std::string& path);
+std::string fnv1a64_of_text(std::string_view text);
 int run_reduce(const ReduceOptions& options);
 
 }  // namespace sethkit::tools

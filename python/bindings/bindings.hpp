@@ -5,7 +5,13 @@
 
 #include <pybind11/pybind11.h>
 
+#include <nlohmann/json.hpp>
+
 namespace sethkit::python {
+
+// nlohmann::json -> the equal Python object (dicts, lists, numbers, None);
+// the GIL must be held.
+pybind11::object to_python(const nlohmann::json& j);
 
 void bind_errors(pybind11::module_& m);
 void bind_problems(pybind11::module_& m);

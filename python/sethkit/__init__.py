@@ -31,8 +31,11 @@ from ._sethkit import (  # noqa: F401
     read_cnf,
 )
 from ._attention import attention, attention_backward, backends  # noqa: F401
+from ._chain import Instance, plan, protocol, reduce, solve, verify  # noqa: F401
+from . import codes  # noqa: F401
 
 __all__ = [
     "Cnf", "InputError", "SizeLimitError", "ToolError", "__version__",
     "attention", "attention_backward", "backends", "parse_cnf", "read_cnf",
+    "Instance", "plan", "reduce", "solve", "verify", "protocol", "codes",
 ]

@@ -49,6 +49,8 @@ def _prepare(q, keys, values, precision, extra=()):
     for name, a in zip(names, arrays):
         if a.ndim < 2:
             raise _sethkit.InputError(f"{name} has shape {a.shape}: expected (..., n, d) with at least 2 dimensions")
+    for name, a in zip(names, arrays):
+        _check_finite(name, a)
     lead = arrays[0].shape[:-2]
     for name, a in zip(names, arrays):
         if a.shape[:-2] != lead:
@@ -61,6 +63,15 @@ def _prepare(q, keys, values, precision, extra=()):
         dtype = _common_dtype(arrays, precision)
     folded = [_np.ascontiguousarray(a, dtype=dtype).reshape((-1,) + a.shape[-2:]) for a in arrays]
     return folded, lead, precision
+
+
+def _check_finite(name, a):
+    """The .npy reader's refusal of a non-finite entry, in its words."""
+    if a.dtype.kind in "fc" and not _np.isfinite(a).all():
+        where = tuple(int(i) for i in _np.argwhere(~_np.isfinite(a))[0])
+        what = "NaN" if _np.isnan(a[where]) else "infinite"
+        raise _sethkit.InputError(f"{name}: entry ({', '.join(map(str, where))}) is {what}; "
+                                  "every entry must be finite")
 
 
 def _window(window):
@@ -110,11 +121,16 @@ def attention(q, keys, values, *, backend="exact", scale=None, window=None, eps=
 
 
 def attention_backward(q, keys, values, grad_out, *, scale=None, window=None, precision=None, logd=None,
-                       threads=None, max_bytes=None):
+                       o=None, backend="exact", eps=None, threads=None, max_bytes=None, return_bound=False):
     """The exact backward of ``attention``: given dO = grad_out (..., n_q, d_v),
     returns (dQ, [dK_1..], [dV_1..]) with the inputs' shapes. logd, the log D
-    returned by the forward (``return_logd=True``), saves recomputing it.
-    Windows and float32 are supported as in the forward."""
+    returned by the forward (``return_logd=True``), and o, its output, save
+    the backward's first pass (which recomputes them). Windows and float32
+    are supported as in the forward; the result does not depend on threads.
+
+    backend="poly" (with eps) uses the polynomial method's gradient instead;
+    with return_bound the certified entrywise bound on its distance to the
+    exact gradient comes last (0 for the exact backward)."""
     (qf, *rest), lead, precision = _prepare(q, keys, values, precision, extra=(grad_out,))
     n = len(rest) - 1
     kf, vf, gf = rest[:n // 2], rest[n // 2:n], rest[n]
@@ -123,10 +139,17 @@ def attention_backward(q, keys, values, grad_out, *, scale=None, window=None, pr
         if logd.shape != lead + (qf.shape[1],):
             raise _sethkit.InputError(f"logd has shape {logd.shape}, expected {lead + (qf.shape[1],)}")
         logd = logd.reshape(-1, qf.shape[1])
-    dq, dks, dvs = _sethkit._attention_backward(
-        qf, kf, vf, gf, logd=logd, scale=None if scale is None else float(scale), window=_window(window),
-        precision=precision, threads=0 if threads is None else int(threads),
-        max_bytes=None if max_bytes is None else float(max_bytes))
+    if o is not None:
+        o = _np.ascontiguousarray(o, dtype=qf.dtype)
+        if o.shape != lead + (qf.shape[1], rest[n - 1].shape[-1]):
+            raise _sethkit.InputError(f"o has shape {o.shape}, expected the forward's "
+                                      f"{lead + (qf.shape[1], rest[n - 1].shape[-1])}")
+        o = o.reshape(-1, *o.shape[-2:])
+    dq, dks, dvs, bound = _sethkit._attention_backward(
+        qf, kf, vf, gf, logd=logd, o=o, scale=None if scale is None else float(scale), window=_window(window),
+        threads=0 if threads is None else int(threads), max_bytes=None if max_bytes is None else float(max_bytes),
+        backend=str(backend), eps=None if eps is None else float(eps))
     shape = lambda a, like: a.reshape(_np.shape(like))  # noqa: E731
-    return (shape(dq, q), [shape(a, like) for a, like in zip(dks, keys)],
-            [shape(a, like) for a, like in zip(dvs, values)])
+    out = (shape(dq, q), [shape(a, like) for a, like in zip(dks, keys)],
+           [shape(a, like) for a, like in zip(dvs, values)])
+    return out + (bound,) if return_bound else out

@@ -39,25 +39,33 @@ class _TensorAttentionFunction(torch.autograd.Function):
                                         scale=options["scale"], window=options["window"], eps=options["eps"],
                                         return_logd=True)
         ctx.options = options
-        ctx.save_for_backward(q, *sides)
-        ctx.log_d = log_d
         ctx.compute_dtype = dtype
-        return torch.from_numpy(o).to(q.dtype)
+        out = torch.from_numpy(o)
+        # The exact backward reuses O and log D (no first pass). O is saved
+        # as the output tensor itself, so autograd's version check catches an
+        # in-place change of it; an approximate forward's O and log D are not
+        # the exact ones and are not reused.
+        exact = options["backend"] == "exact"
+        ctx.log_d = log_d if exact else None
+        ctx.has_o = exact and out.dtype == q.dtype
+        ctx.save_for_backward(q, *sides, *([out] if ctx.has_o else []))
+        return out if out.dtype == q.dtype else out.to(q.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
         q, *sides = ctx.saved_tensors
+        o = _as_numpy(sides.pop(), ctx.compute_dtype) if ctx.has_o else None
         m = len(sides) // 2
         dtype = ctx.compute_dtype
         arrays = [_as_numpy(t, dtype) for t in (q, *sides)]
         options = ctx.options
-        # The polynomial backend's forward is an approximation; its gradient
-        # is the exact one of the same definition (sethkit's poly gradient
-        # works on the paper's loss, not on an upstream dO).
+        # backend="poly": the polynomial method's gradient (certified against
+        # the exact one); every other backend: the exact backward.
+        backend = "poly" if options["backend"] == "poly" else "exact"
         dq, dks, dvs = _attention.attention_backward(arrays[0], arrays[1:1 + m], arrays[1 + m:],
                                                      _as_numpy(grad_out, dtype), scale=options["scale"],
-                                                     window=options["window"], logd=ctx.log_d
-                                                     if options["backend"] == "exact" else None)
+                                                     window=options["window"], logd=ctx.log_d, o=o,
+                                                     backend=backend, eps=options["eps"] if backend == "poly" else None)
         grads = [torch.from_numpy(a).to(t.dtype) for a, t in zip([dq, *dks, *dvs], [q, *sides])]
         return (None, *grads)
 

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Benchmarks of the Python package (issue 15), as ratios taken in one run:
+
+1. call overhead: sethkit.attention at n = 64, d = 16 (k = 3) against the
+   same C++ library call timed inside the extension, and against the CLI
+   round trip (write .npy files, run `sethkit attention`, read O back);
+2. forward + backward through sethkit.torch.tensor_attention against the
+   best chunked PyTorch code written here (bmm per query block, each block
+   checkpointed so autograd holds O(n^2) per block, not n^3), float32,
+   d = 64, k = 3, n = 256..1024, both on THREADS threads;
+3. the same with FBGEMM's default windows (512, 32), batch 2, 4 heads,
+   seq 2048: two_simplicial_attention against the chunked PyTorch code that
+   slices each query block's window and masks it;
+4. the peak resident memory of a forward + backward at the largest n.
+
+    /usr/bin/python3 bench/bench_python.py [--quick] [--sizes 256,512,1024]
+
+Prints the CPU, the core count and the BLAS kernel set in use
+(OPENBLAS_CORETYPE) so figures from different machines are not confused.
+"""
+
+import argparse
+import math
+import os
+import platform
+import resource
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.utils.checkpoint
+
+import sethkit
+import sethkit.torch as st
+from sethkit import _sethkit
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def best_of(f, repeats):
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def call_overhead(cli, repeats):
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((64, 16))
+    keys = [rng.standard_normal((64, 16)) for _ in range(2)]
+    values = [rng.standard_normal((64, 16)) for _ in range(2)]
+    sethkit.attention(q, keys, values)
+    py = best_of(lambda: sethkit.attention(q, keys, values), repeats)
+    lib = _sethkit._time_exact_forward(q[None], [a[None] for a in keys], [a[None] for a in values], repeats)
+    print(f"call overhead, n = 64, d = 16, k = 3: Python {py * 1e6:.1f} us, C++ library call {lib * 1e6:.1f} us, "
+          f"ratio {py / lib:.2f} (target <= 1.2)")
+    if cli:
+        with tempfile.TemporaryDirectory() as tmp:
+            def round_trip():
+                d = os.path.join(tmp, "inst")
+                os.makedirs(d, exist_ok=True)
+                np.save(os.path.join(d, "Q.npy"), q)
+                for p in (1, 2):
+                    np.save(os.path.join(d, f"K{p}.npy"), keys[p - 1])
+                    np.save(os.path.join(d, f"V{p}.npy"), values[p - 1])
+                subprocess.run([cli, "attention", d, "-o", os.path.join(tmp, "O.npy")], check=True)
+                return np.load(os.path.join(tmp, "O.npy"))
+            rt = best_of(round_trip, max(3, repeats // 20))
+        print(f"CLI round trip {rt * 1e3:.1f} ms: the Python call is {rt / py:.0f}x faster (target >= 20)")
+
+
+def torch_chunked(q, k1, k2, v1, v2, scale, block, window=None):
+    """The PyTorch baseline: per query block, scores (b, bq, n1 * n2) by one
+    bmm of (q o k1) against k2, softmax, then the value contraction; each
+    block is checkpointed. With a window, each block only sees its keys."""
+    n = q.shape[-2]
+    outs = []
+    for t0 in range(0, n, block):
+        t1 = min(n, t0 + block)
+        if window is None:
+            j0, r0, j1, r1 = 0, 0, n, n
+        else:
+            j0, r0, j1, r1 = max(0, t0 - window[0] + 1), max(0, t0 - window[1] + 1), t1, t1
+
+        def one_block(qb, k1b, k2b, v1b, v2b, t0=t0, j0=j0, r0=r0):
+            # (.., bq, 1, d) * (.., 1, n1, d) -> (.., bq * n1, d) @ (.., d, n2)
+            z = (qb.unsqueeze(-2) * k1b.unsqueeze(-3)).flatten(-3, -2)
+            s = (z @ k2b.transpose(-1, -2)).unflatten(-2, (qb.shape[-2], k1b.shape[-2])) * scale
+            if window is not None:
+                t = torch.arange(t0, t0 + qb.shape[-2])[:, None, None]
+                j = torch.arange(j0, j0 + k1b.shape[-2])[None, :, None]
+                r = torch.arange(r0, r0 + k2b.shape[-2])[None, None, :]
+                mask = (t - window[0] < j) & (j <= t) & (t - window[1] < r) & (r <= t)
+                s = s.masked_fill(~mask, -math.inf)
+            p = torch.softmax(s.flatten(-2), dim=-1).unflatten(-1, s.shape[-2:])
+            # sum_{j,r} p[t,j,r] v1[j] v2[r] = sum_j v1[j] * (p[t,j,:] @ v2)
+            return ((p @ v2b) * v1b.unsqueeze(-3)).sum(-2)
+
+        outs.append(torch.utils.checkpoint.checkpoint(one_block, q[..., t0:t1, :], k1[..., j0:j1, :],
+                                                      k2[..., r0:r1, :], v1[..., j0:j1, :], v2[..., r0:r1, :],
+                                                      use_reentrant=False))
+    return torch.cat(outs, dim=-2)
+
+
+def fwd_bwd(f, inputs):
+    for t in inputs:
+        t.grad = None
+    out = f(*inputs)
+    out.backward(torch.ones_like(out))
+
+
+def dense(sizes, repeats):
+    d = 64
+    for n in sizes:
+        g = torch.Generator().manual_seed(n)
+        x = [(0.5 * torch.randn(n, d, generator=g)).requires_grad_() for _ in range(5)]
+        scale = 1 / d
+        ours = lambda q, k1, k2, v1, v2: st.tensor_attention(q, [k1, k2], [v1, v2], scale=scale)  # noqa: E731
+        theirs = lambda q, k1, k2, v1, v2: torch_chunked(q, k1, k2, v1, v2, scale, block=8)  # noqa: E731
+        with torch.no_grad():
+            err = (ours(*x) - theirs(*x)).abs().max().item()
+        a = best_of(lambda: fwd_bwd(ours, x), repeats)
+        b = best_of(lambda: fwd_bwd(theirs, x), repeats)
+        print(f"fwd+bwd float32 n = {n:5d}, d = {d}: sethkit {a:.3f} s, chunked PyTorch {b:.3f} s, "
+              f"speed-up {b / a:.2f}x (target >= 3), max |diff| {err:.1e}")
+
+
+def windowed(seq, repeats):
+    b, h, d, w = 2, 4, 64, (512, 32)
+    g = torch.Generator().manual_seed(1)
+    x = [(0.5 * torch.randn(b, seq, h, d, generator=g)).requires_grad_() for _ in range(5)]
+    ours = lambda q, k1, k2, v1, v2: st.two_simplicial_attention(q, k1, k2, v1, v2, *w)  # noqa: E731
+
+    def theirs(q, k1, k2, v1, v2):
+        k2, v2 = k2 + 1 / d, v2 + 1
+        tr = [t.transpose(1, 2) for t in (q, k1, k2, v1, v2)]
+        return torch_chunked(*tr, 1 / math.sqrt(d), block=32, window=w).transpose(1, 2)
+
+    a = best_of(lambda: fwd_bwd(ours, x), repeats)
+    b2 = best_of(lambda: fwd_bwd(theirs, x), repeats)
+    print(f"fwd+bwd float32 windows {w}, batch {b}, heads {h}, seq {seq}: sethkit {a:.3f} s, "
+          f"chunked PyTorch with the mask {b2:.3f} s, speed-up {b2 / a:.2f}x (target >= 10)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
+    parser.add_argument("--sizes", default="256,512,1024")
+    parser.add_argument("--seq", type=int, default=2048)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cli", default=os.environ.get("SETHKIT_CLI", "build/sethkit"))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores, {args.threads} threads; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset: the CPU own kernels)')}; "
+          f"sethkit {sethkit.__version__}, torch {torch.__version__}")
+    sizes = [64, 128] if args.quick else [int(s) for s in args.sizes.split(",")]
+    repeats = 1 if args.quick else 3
+    call_overhead(args.cli if os.path.exists(args.cli) else None, 50 if args.quick else 200)
+    dense(sizes, repeats)
+    windowed(256 if args.quick else args.seq, repeats)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of this process: {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
