@@ -15,8 +15,9 @@
 
     /usr/bin/python3 bench/bench_python.py [--quick] [--sizes 256,512,1024]
 
-Prints the CPU, the core count and the BLAS kernel set in use
-(OPENBLAS_CORETYPE) so figures from different machines are not confused.
+Runs twice, with the CPU's own BLAS kernels and with OPENBLAS_CORETYPE=Haswell
+(AVX2), and prints the CPU, the core count and the kernel set each time so
+figures from different machines are not confused.
 """
 
 import argparse
@@ -107,7 +108,7 @@ def torch_chunked(q, k1, k2, v1, v2, scale, block, window=None):
                 s = s.masked_fill(~mask, -math.inf)
             p = torch.softmax(s.flatten(-2), dim=-1).unflatten(-1, s.shape[-2:])
             # sum_{j,r} p[t,j,r] v1[j] v2[r] = sum_j v1[j] * (p[t,j,:] @ v2)
-            return ((p @ v2b) * v1b.unsqueeze(-3)).sum(-2)
+            return ((p @ v2b.unsqueeze(-3)) * v1b.unsqueeze(-3)).sum(-2)
 
         outs.append(torch.utils.checkpoint.checkpoint(one_block, q[..., t0:t1, :], k1[..., j0:j1, :],
                                                       k2[..., r0:r1, :], v1[..., j0:j1, :], v2[..., r0:r1, :],
@@ -156,6 +157,18 @@ def windowed(seq, repeats):
 
 
 def main():
+    # Both BLAS kernel sets, each in a child with its own environment (the
+    # CPU's own kernels, and AVX2 under OPENBLAS_CORETYPE=Haswell), unless
+    # this is such a child.
+    if os.environ.get("SETHKIT_BENCH_CHILD") is None:
+        import sys
+        for coretype in (None, "Haswell"):
+            env = dict(os.environ, SETHKIT_BENCH_CHILD="1")
+            env.pop("OPENBLAS_CORETYPE", None)
+            if coretype:
+                env["OPENBLAS_CORETYPE"] = coretype
+            subprocess.run([sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env=env, check=True)
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     parser.add_argument("--sizes", default="256,512,1024")
