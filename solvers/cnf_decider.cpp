@@ -55,6 +55,10 @@ void decide_maxip(const Chain& c, Decision& d) {
                        ", n = " + join_sizes(mip.sizes()) + ", YES iff max >= " + std::to_string(mip.gap->threshold);
   const MaxIpResult r = maximize_inner_product(mip, mip.gap->threshold);
   d.solver = "maxip brute force";
+  d.has_gap = true;
+  d.best_inner_product = r.best;
+  d.yes_threshold = mip.gap->threshold;
+  d.no_bound = mip.gap->no_bound;
   const GapAnswer answer = gap_answer(r.best, *mip.gap);
   if (answer == GapAnswer::promise_violated)
     throw std::logic_error("internal error: the direct MaxIP instance broke its promise (max " +
@@ -98,6 +102,10 @@ void decide_gap_maxip(const Chain& c, Decision& d) {
                          [&gap](const std::vector<std::size_t>& t) { return gap.inner_product(t); }};
   const MaxIpResult r = maximize_inner_product(implicit, gap.threshold());
   d.solver = "gap-maxip brute force (implicit)";
+  d.has_gap = true;
+  d.best_inner_product = r.best;
+  d.yes_threshold = gap.threshold();
+  d.no_bound = gap.no_bound();
   const GapAnswer answer = gap_answer(r.best, MaxIpGap{gap.threshold(), gap.no_bound()});
   if (answer == GapAnswer::promise_violated)
     throw std::logic_error("internal error: the Gap-MaxIP instance broke its promise (max " +
@@ -145,6 +153,13 @@ void decide_attention(const Chain& c, const DecideOptions& options, Decision& d)
   const AttentionRowDecisions& rows = *decided;
   if (!rows.details.empty()) d.notes += "; " + rows.details;
   d.solver = "attention " + rows.backend;
+  d.has_margin = true;
+  d.log_threshold = rows.threshold;
+  d.closest_no_log_o = d.closest_yes_log_o = std::nan("");
+  for (std::size_t i = 0; i < rows.yes.size(); ++i) {
+    double& closest = rows.yes[i] ? d.closest_yes_log_o : d.closest_no_log_o;
+    if (std::isnan(closest) || (rows.yes[i] ? rows.log_o[i] < closest : rows.log_o[i] > closest)) closest = rows.log_o[i];
+  }
   std::size_t yes_row = rows.yes.size();
   for (std::size_t i = 0; i < rows.yes.size() && yes_row == rows.yes.size(); ++i)
     if (rows.yes[i]) yes_row = i;

@@ -1,9 +1,13 @@
 #include "tools/solve.hpp"
 
+#include <cmath>
 #include <iostream>
+#include <new>
+
 
 #include <nlohmann/json.hpp>
 
+#include "core/errors.hpp"
 #include "solvers/cnf_decider.hpp"
 #include "tools/common.hpp"
 
@@ -37,7 +41,23 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   return sub;
 }
 
-int run_solve(const SolveOptions& o) {
+namespace {
+
+// NaN (a side without rows) is JSON null.
+nlohmann::json number_or_null(double x) { return std::isnan(x) ? nlohmann::json() : nlohmann::json(x); }
+
+void add_measured(nlohmann::json& j, const solvers::Decision& d) {
+  if (d.has_gap)
+    j["gap"] = {{"best_inner_product", d.best_inner_product},
+                {"yes_threshold", d.yes_threshold},
+                {"no_bound", d.no_bound}};
+  if (d.has_margin)
+    j["margin"] = {{"log_threshold", d.log_threshold},
+                   {"closest_no_log_o", number_or_null(d.closest_no_log_o)},
+                   {"closest_yes_log_o", number_or_null(d.closest_yes_log_o)}};
+}
+
+int solve_cnf(const SolveOptions& o) {
   const Cnf cnf = load_cnf(o.file, o.lenient);
   solvers::DecideOptions options;
   options.via = solvers::parse_level(o.via);
@@ -70,6 +90,7 @@ int run_solve(const SolveOptions& o) {
       j["witness_checked"] = true;
       if (!d.level_witness.empty()) j["level_witness"] = d.level_witness;
     }
+    add_measured(j, d);
     std::cout << j.dump(2) << '\n';
     return exit_code;
   }
@@ -83,6 +104,42 @@ int run_solve(const SolveOptions& o) {
   std::cout << (d.satisfiable ? "s SATISFIABLE\n" : "s UNSATISFIABLE\n");
   if (d.satisfiable) print_v_lines(std::cout, d.assignment);
   return exit_code;
+}
+
+// With --json an error is a JSON object on stdout too (the stderr line and
+// exit 1 stay with run_guarded): {"error": ..., "status": S} with S refused
+// (a size), input (bad input), error (a tool failed) or internal (a bug).
+void print_json_error(const SolveOptions& o, const char* status, const std::exception& e) {
+  nlohmann::json j;
+  j["file"] = o.file;
+  j["via"] = o.via;
+  j["status"] = status;
+  j["error"] = e.what();
+  std::cout << j.dump(2) << '\n' << std::flush;
+}
+
+}  // namespace
+
+int run_solve(const SolveOptions& o) {
+  if (!o.json) return solve_cnf(o);
+  try {
+    return solve_cnf(o);
+  } catch (const SizeLimitError& e) {
+    print_json_error(o, "refused", e);
+    throw;
+  } catch (const InputError& e) {
+    print_json_error(o, "input", e);
+    throw;
+  } catch (const ToolError& e) {
+    print_json_error(o, "error", e);
+    throw;
+  } catch (const std::bad_alloc& e) {
+    print_json_error(o, "refused", e);
+    throw;
+  } catch (const std::exception& e) {
+    print_json_error(o, "internal", e);  // a bug: a witness that fails its check, a broken promise
+    throw;
+  }
 }
 
 }  // namespace sethkit::tools
