@@ -10,12 +10,19 @@
 #include "core/errors.hpp"
 #include "solvers/cnf_decider.hpp"
 #include "tools/common.hpp"
+#include "tools/solve_instance.hpp"
 
 namespace sethkit::tools {
 
 CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
-  CLI::App* sub = app.add_subcommand("solve", "Decide a CNF through one level of the reduction chain");
-  sub->add_option("FILE", o.file, "CNF file (DIMACS)")->required();
+  CLI::App* sub = app.add_subcommand("solve", "Decide a CNF through one level of the reduction chain, or an instance file");
+  sub->add_option("FILE", o.file, "CNF file (DIMACS), kOV or MaxIP file (text or binary), or attention directory")
+      ->required();
+  sub->add_option("--format", o.format, "the format of FILE: auto (detected), cnf, kov, maxip or attention")
+      ->check(CLI::IsMember({"auto", "cnf", "kov", "maxip", "attention"}))
+      ->capture_default_str();
+  sub->add_option("--threshold", o.threshold,
+                  "instance files: the YES threshold (MaxIP: max >= T; attention: log O_i >= T), overriding the file's");
   sub->add_option("--via", o.via,
                   "level whose solver decides: sat (brute force), kov, maxip (direct route), gap-maxip (protocol route), attention")
       ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention"}))
@@ -118,12 +125,21 @@ void print_json_error(const SolveOptions& o, const char* status, const std::exce
   std::cout << j.dump(2) << '\n' << std::flush;
 }
 
+int solve_any(const SolveOptions& o) {
+  const std::string format = o.format == "auto" ? detect_format(o.file) : o.format;
+  if (format == "cnf") {
+    if (o.threshold) throw InputError("--threshold", "applies to instance files, not to a CNF");
+    return solve_cnf(o);
+  }
+  return solve_instance_file(o, format);
+}
+
 }  // namespace
 
 int run_solve(const SolveOptions& o) {
-  if (!o.json) return solve_cnf(o);
+  if (!o.json) return solve_any(o);
   try {
-    return solve_cnf(o);
+    return solve_any(o);
   } catch (const SizeLimitError& e) {
     print_json_error(o, "refused", e);
     throw;
