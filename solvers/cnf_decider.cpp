@@ -200,6 +200,8 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
   if (options.via == Level::sat) {
     d.solver = "brute-force";
     d.instance_summary = std::to_string(cnf.num_vars) + " variables, " + std::to_string(cnf.num_clauses()) + " clauses";
+    d.vectors = {std::size_t(cnf.num_vars)};  // the level's "instance": the formula itself
+    d.dimension = double(cnf.num_clauses());
     auto model = solve_sat_brute_force(cnf);
     d.satisfiable = model.has_value();
     if (model) d.assignment = *model;
@@ -210,6 +212,10 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
     if (options.via == Level::attention && plan.exact())
       check_attention_total(plan.total_bytes(), plan.last().bytes, plan.protocol.has_value(), options.max_bytes);
     const Chain chain = reductions::build_chain(plan);
+    d.reduce_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    d.vectors = chain.built.back().vectors;
+    d.dimension = chain.built.back().dimension;
+    d.bytes = chain.built.back().bytes;
     switch (options.via) {
       case Level::kov: decide_kov(chain, options, d); break;
       case Level::maxip: decide_maxip(chain, d); break;
@@ -220,6 +226,7 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
   }
   check_witness(cnf, d);
   d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  d.solve_seconds = d.seconds - d.reduce_seconds;
   return d;
 }
 

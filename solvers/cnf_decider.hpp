@@ -54,6 +54,15 @@ struct Decision {
   double seconds = 0;
   std::string notes;  // level-specific figures (beta, B, threshold...)
 
+  // Times per stage and the size of the instance decided (the last stage
+  // built: vectors per party, or attention rows per side; its dimension and
+  // bytes), for solve --json and sweep.
+  double reduce_seconds = 0;  // plan_chain + build_chain
+  double solve_seconds = 0;   // the level's solver, the witness map and check
+  std::vector<std::size_t> vectors;
+  double dimension = 0;
+  double bytes = 0;
+
   // The measured gap, for verify's soundness check (DESIGN.md "verify").
   // maxip and gap_maxip: the largest inner product found (YES: the tuple
   // reaching the threshold, n_C on the protocol route; NO: the maximum over

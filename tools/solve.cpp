@@ -1,5 +1,6 @@
 #include "tools/solve.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <new>
@@ -9,6 +10,7 @@
 
 #include "core/errors.hpp"
 #include "solvers/cnf_decider.hpp"
+#include "solvers/external_sat.hpp"
 #include "tools/common.hpp"
 #include "tools/solve_instance.hpp"
 
@@ -24,8 +26,9 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   sub->add_option("--threshold", o.threshold,
                   "instance files: the YES threshold (MaxIP: max >= T; attention: log O_i >= T), overriding the file's");
   sub->add_option("--via", o.via,
-                  "level whose solver decides: sat (brute force), kov, maxip (direct route), gap-maxip (protocol route), attention")
-      ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention"}))
+                  "level whose solver decides: sat (brute force), kov, maxip (direct route), gap-maxip (protocol route), attention, "
+                  "or cadical (the external solver, for comparison)")
+      ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention", "cadical"}))
       ->capture_default_str();
   sub->add_option("--k", o.k, "order k of the kOV level (number of parties)")
       ->check(CLI::Range(2, 16))
@@ -64,10 +67,32 @@ void add_measured(nlohmann::json& j, const solvers::Decision& d) {
                    {"closest_yes_log_o", number_or_null(d.closest_yes_log_o)}};
 }
 
+// --via cadical: the external solver on the CNF, its model checked, as a
+// Decision so that sweep compares it with the chain's levels.
+solvers::Decision decide_with_cadical(const Cnf& cnf) {
+  if (!solvers::external_solver_available(solvers::ExternalSolver::cadical))
+    throw ToolError("cadical is not found on PATH (scripts/install-deps installs it)");
+  const auto start = std::chrono::steady_clock::now();
+  const solvers::ExternalAnswer a = solvers::run_external_solver(solvers::ExternalSolver::cadical, cnf);
+  solvers::Decision d;
+  d.level = solvers::Level::sat;
+  d.solver = "cadical";
+  d.satisfiable = a.satisfiable;
+  d.assignment = a.model;
+  if (a.satisfiable && !cnf.satisfied_by(a.model)) throw ToolError("cadical returned a model that falsifies the formula");
+  d.instance_summary = std::to_string(cnf.num_vars) + " variables, " + std::to_string(cnf.num_clauses()) + " clauses";
+  d.vectors = {std::size_t(cnf.num_vars)};
+  d.dimension = double(cnf.num_clauses());
+  d.seconds = d.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return d;
+}
+
 int solve_cnf(const SolveOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
   const Cnf cnf = load_cnf(o.file, o.lenient);
+  const double read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   solvers::DecideOptions options;
-  options.via = solvers::parse_level(o.via);
+  options.via = o.via == "cadical" ? solvers::Level::sat : solvers::parse_level(o.via);
   options.k = o.k;
   options.max_bytes = o.max_bytes;
   options.kov_algorithm = solvers::parse_kov_algorithm(o.kov_algorithm);
@@ -76,15 +101,24 @@ int solve_cnf(const SolveOptions& o) {
   options.backend = o.backend;
   options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
-  const solvers::Decision d = solvers::decide_cnf(cnf, options);
+  const solvers::Decision d = o.via == "cadical" ? decide_with_cadical(cnf) : solvers::decide_cnf(cnf, options);
   const int exit_code = d.satisfiable ? kExitSatisfiable : kExitUnsatisfiable;
 
   if (o.json) {
     nlohmann::json j;
     j["file"] = o.file;
-    j["via"] = to_string(d.level);
+    j["format"] = "cnf";
+    j["via"] = o.via == "cadical" ? std::string("cadical") : std::string(to_string(d.level));
     j["solver"] = d.solver;
-    j["instance"] = d.instance_summary;
+    // The instance decided: level, k, n per party (attention: rows per
+    // side; sat and cadical: the variables), d (sat: the clauses), bytes.
+    j["instance"] = {{"level", o.via == "cadical" ? "sat" : to_string(d.level)},
+                     {"k", d.level == solvers::Level::sat ? 0 : o.k},
+                     {"n", d.vectors},
+                     {"d", d.dimension},
+                     {"bytes", d.bytes}};
+    j["instance_summary"] = d.instance_summary;
+    j["times"] = {{"read", read_seconds}, {"reduce", d.reduce_seconds}, {"solve", d.solve_seconds}, {"map_back", 0.0}};
     j["satisfiable"] = d.satisfiable;
     j["answer"] = d.satisfiable ? "SATISFIABLE" : "UNSATISFIABLE";
     j["seconds"] = d.seconds;
@@ -102,7 +136,7 @@ int solve_cnf(const SolveOptions& o) {
     return exit_code;
   }
   if (!o.quiet) {
-    std::cout << "c sethkit solve " << o.file << " via " << to_string(d.level) << '\n'
+    std::cout << "c sethkit solve " << o.file << " via " << (o.via == "cadical" ? "cadical" : to_string(d.level)) << '\n'
               << "c instance: " << d.instance_summary << '\n'
               << "c solver: " << d.solver << ", " << d.seconds << " s\n";
     if (!d.notes.empty()) std::cout << "c " << d.notes << '\n';
