@@ -307,7 +307,11 @@ json map_back(const SolveOptions& o, const std::string& format, const Answer& a,
 std::string detect_format(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return "attention";
+  if (fs::is_directory(path, ec)) {
+    if (fs::exists(fs::path(path) / "Q.npy", ec)) return "attention";
+    throw InputError(path, "is a directory, but not an attention directory (no Q.npy): give a CNF, kOV or MaxIP "
+                           "file, or a directory written by `sethkit reduce --to attention`");
+  }
   const std::string head = head_of(path, 65536);
   if (head.rfind("SETHKOV1", 0) == 0) return "kov";
   if (head.rfind("SETHMIP1", 0) == 0) return "maxip";

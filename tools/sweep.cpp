@@ -16,6 +16,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 #include "reductions/chain.hpp"
 #include "tools/subprocess.hpp"
 
@@ -346,11 +347,9 @@ int run_sweep(const SweepOptions& opts) {
     out << '\n' << std::flush;
   }
 
-  const bool progress = o.progress || (!o.quiet && stderr_is_tty());
-  const bool tty = stderr_is_tty();
   const std::size_t total = instances.size() * routes.size();
   std::size_t index = 0, ran = 0, resumed = 0;
-  const auto start = std::chrono::steady_clock::now();
+  Progress runs("sweep", double(total), Progress::enabled(o.progress, o.quiet));
   const RouteSpec cadical = route_spec("cadical");
   const bool cadical_listed = std::find(o.routes.begin(), o.routes.end(), "cadical") != o.routes.end();
   std::set<std::string> ran_now;
@@ -378,18 +377,12 @@ int run_sweep(const SweepOptions& opts) {
         if (!ran_now.count(key_of(probe))) ++resumed;
         continue;
       }
-      if (progress) {
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const double eta = ran ? elapsed / double(ran) * double(total - index + 1) : 0;
-        std::fprintf(stderr, "%ssweep: %zu/%zu %s %s seed %s, %s (%.0f s, ETA %.0f s)%s", tty ? "\r" : "", index, total,
-                     in.family.c_str(), in.parameters.c_str(), in.seed.c_str(), spec.name.c_str(), elapsed, eta,
-                     tty ? "\033[K" : "\n");
-      }
+      runs.update(double(index - 1), in.family + " " + in.parameters + " seed " + in.seed + ", " + spec.name);
       record(run_one(in, cnf, spec, o, truth.count(id) ? truth[id] : ""));
     }
   }
   out.close();
-  if (progress && tty) std::fprintf(stderr, "\r\033[K");
+  runs.finish();
   if (!o.quiet)
     std::fprintf(stderr, "sweep: %zu runs, %zu resumed from %s\n", ran, resumed, table.c_str());
 

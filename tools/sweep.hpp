@@ -5,8 +5,8 @@
 // (`sethkit solve FILE --via ... --json`) under --timeout and --max-bytes,
 // and becomes one row of the CSV (default), the JSON document and the plot:
 //
-//   sethkit sweep --family random-ksat --vars 6:16:2 --ratio 4.26 --seeds 3 \
-//       --routes sat,kov,maxip,gap-maxip,attention,cadical --csv s.csv --png s.png
+//   sethkit sweep --family random-ksat --vars 6:16:2 --ratio 4.26 --seeds 3
+//                 --routes sat,kov,maxip,gap-maxip,attention,cadical --csv s.csv --png s.png
 //
 // Columns (kSweepColumns): the instance (family, parameters, seed, vars,
 // clauses), the run (route, k, code), its outcome (answer, agrees with

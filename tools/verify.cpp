@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 #include "solvers/external_sat.hpp"
 #include "solvers/sat_brute_force.hpp"
 #include "tools/common.hpp"
@@ -195,7 +196,7 @@ struct Counts {
 };
 
 json verify_file(const std::string& path, const VerifyOptions& o, const std::vector<Check>& checks, Counts& counts,
-                 Clock::time_point deadline, bool has_deadline) {
+                 Clock::time_point deadline, bool has_deadline, Progress& progress, std::size_t& step) {
   json f;
   f["file"] = path;
   try {
@@ -207,6 +208,7 @@ json verify_file(const std::string& path, const VerifyOptions& o, const std::vec
     json levels = json::array();
     Counts mine;
     for (const Check& c : checks) {
+      progress.update(double(step++), path + " " + c.name());
       json l = check_level(path, c, o, truth, deadline, has_deadline);
       mine.add(l["status"].get<std::string>());
       levels.push_back(std::move(l));
@@ -348,19 +350,21 @@ int run_verify(const VerifyOptions& o) {
   report["files"] = json::array();
   Counts counts;
   bool bad_file = false, all = true;
-  const bool progress = o.progress || (!o.quiet && stderr_is_tty());
+  Progress progress("verify", double(o.files.size() * checks.size()), Progress::enabled(o.progress, o.quiet));
+  std::size_t step = 0;
   const bool text = !o.json && !o.jsonl;
   if (text) print_header(checks);
   for (std::size_t i = 0; i < o.files.size(); ++i) {
-    if (progress) std::cerr << "\rverify: file " << i + 1 << "/" << o.files.size() << " " << o.files[i] << "\033[K" << std::flush;
-    json f = verify_file(o.files[i], o, checks, counts, deadline, has_deadline);
+    const std::size_t first = step;
+    json f = verify_file(o.files[i], o, checks, counts, deadline, has_deadline, progress, step);
+    step = first + checks.size();  // a bad file skips its levels
     bad_file = bad_file || f.contains("error");
     all = all && f["agree"].get<bool>();
-    if (progress) std::cerr << "\r\033[K" << std::flush;
     if (text) print_row(f, checks);
     if (o.jsonl) std::cout << f.dump() << '\n' << std::flush;
     if (o.json) report["files"].push_back(std::move(f));
   }
+  progress.finish();
   const int rc = exit_code_of(counts, o.strict, bad_file);
   json summary = counts.to_json();
   summary["files"] = o.files.size();
