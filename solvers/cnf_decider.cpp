@@ -190,6 +190,7 @@ reductions::Route route_of(const DecideOptions& o) {
   r.target_soundness = o.target_soundness;
   r.attention_eps = o.attention_eps;
   r.backend = o.backend;
+  r.split = o.split;
   return r;
 }
 

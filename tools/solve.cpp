@@ -12,6 +12,7 @@
 #include "solvers/cnf_decider.hpp"
 #include "solvers/external_sat.hpp"
 #include "tools/common.hpp"
+#include "tools/split_option.hpp"
 #include "tools/solve_instance.hpp"
 
 namespace sethkit::tools {
@@ -44,6 +45,7 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   sub->add_option("--route", o.route, "attention: the MaxIP it embeds, direct (signed) or protocol (Gap-MaxIP)")
       ->check(CLI::IsMember({"direct", "protocol"}))
       ->capture_default_str();
+  add_split_option(*sub, o.split);
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print one JSON object instead of s/v lines");
   sub->add_flag("--quiet", o.quiet, "no 'c' comment lines");
@@ -101,6 +103,7 @@ int solve_cnf(const SolveOptions& o) {
   options.backend = o.backend;
   options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
+  options.split = o.split;
   const solvers::Decision d = o.via == "cadical" ? decide_with_cadical(cnf) : solvers::decide_cnf(cnf, options);
   const int exit_code = d.satisfiable ? kExitSatisfiable : kExitUnsatisfiable;
 

@@ -27,6 +27,7 @@ struct SolveOptions {
   std::string code = "rs";
   std::string backend = "exact";
   std::string route = "direct";
+  std::string split;  // variable groups (reductions::parse_split); empty: consecutive
   double soundness = 0.5;
   double max_bytes = kDefaultMaxBytes;
   bool json = false;

@@ -42,6 +42,7 @@ struct Provenance {
   std::string level;  // kov, maxip, gap-maxip, attention
   std::string route = "direct";
   int k = 0;
+  std::string split;    // --split of reduce, empty: consecutive
   std::string fnv1a64;  // attention only
 };
 
@@ -60,6 +61,7 @@ std::optional<Provenance> text_provenance(const std::string& path) {
       if (w == "--to") words >> p.level;
       else if (w == "--route") words >> p.route;
       else if (w == "--k") words >> p.k;
+      else if (w == "--split") words >> p.split;
       else p.cnf = w;
     }
     if (p.level.empty() || p.k < 2 || p.cnf.empty()) return std::nullopt;
@@ -244,6 +246,8 @@ std::optional<Provenance> attention_provenance(const json& p, int k) {
   r.route = p.value("route", "direct");
   r.k = k;
   r.fnv1a64 = p.value("input_fnv1a64", "");
+  r.split = p.value("split", "");
+  if (r.split == "consecutive") r.split.clear();
   return r;
 }
 
@@ -272,6 +276,7 @@ json map_back(const SolveOptions& o, const std::string& format, const Answer& a,
   route.explicit_gap_maxip = route.to == reductions::Level::gap_maxip;
   route.code = o.code;
   route.target_soundness = o.soundness;
+  route.split = p.split;
   const reductions::Chain chain = reductions::build_chain(reductions::plan_chain(cnf, route, o.max_bytes));
   const std::vector<std::size_t> n = a.instance["n"].get<std::vector<std::size_t>>();
   bool same = false;

@@ -48,3 +48,16 @@ sethkit_cli_test(solve_instance_no_manifest 1 "small-bounded: the attention dire
 sethkit_cli_test(solve_instance_unknown_format 1 "cannot tell the format.*pass --format" solve tests/cli/data/check-stats-unknown.txt)
 sethkit_cli_test(solve_instance_cnf_threshold 1 "--threshold: applies to instance files" solve examples/tiny-sat.cnf --threshold 3)
 sethkit_cli_test(usage_solve_format 2 "--format" solve examples/tiny-sat.cnf --format pdf)
+# --split: the groups reach the kOV level, are recorded in the provenance and
+# used again when a witness is mapped back.
+sethkit_cli_test(solve_split_interleaved 10 "s SATISFIABLE\nv " solve examples/uf20-01.cnf --split interleaved)
+sethkit_cli_test(solve_split_unsat 20 "s UNSATISFIABLE" solve examples/random3-14-unsat.cnf --split 8-14,1-7 --k 2 --via maxip)
+sethkit_cli_test(solve_split_bad 1 "--split: variable 8 is in no group of '1-7,9-14,15-20'" solve examples/uf20-01.cnf --split 1-7,9-14,15-20)
+sethkit_instance(kov_split examples/uf20-01.cnf --to kov --split 15-20,1-7,8-14 -o ${SI}/split.kov)
+sethkit_solve_instance(kov_split 10 "kov instance: k = 3, n = \\[64,128,128\\].*c witness mapped back to examples/uf20-01.cnf and checked" ${SI}/split.kov)
+sethkit_instance(kov_interleaved examples/uf20-01.cnf --to kov --split interleaved -o ${SI}/interleaved.kov)
+add_test(NAME cli_reduce_split_provenance
+  COMMAND ${CMAKE_COMMAND} -DFILE=${SI}/interleaved.kov
+          "-DEXPECT_RE=c sethkit reduce --to kov --k 3 --split interleaved .*c party 1: variables 1 4 7 10 13 16 19\n"
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/file_matches.cmake)
+set_tests_properties(cli_reduce_split_provenance PROPERTIES FIXTURES_REQUIRED instances)
