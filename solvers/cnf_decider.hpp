@@ -42,7 +42,7 @@ struct DecideOptions {
   bool attention_protocol_route = false;  // attention over the explicit Gap-MaxIP (else the direct route)
   std::string code = "rs";       // gap_maxip: rs or hermitian
   double target_soundness = 0.5;  // gap_maxip: NO inner products <= this * n_C
-  std::string split;              // variable groups (reductions::parse_split); empty: consecutive
+  std::string split = {};         // variable groups (reductions::parse_split); empty: consecutive
 };
 
 struct Decision {

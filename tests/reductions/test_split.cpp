@@ -77,7 +77,10 @@ TEST(SplitAndList, ChainMapsBackThroughAChosenSplit) {
     EXPECT_EQ(chain.plan.split.spec, "interleaved");
     // Every orthogonal tuple maps back to a satisfying assignment.
     for (std::size_t a = 0; a < chain.kov.parties[0].size(); ++a)
-      for (std::size_t b = 0; b < chain.kov.parties[1].size(); ++b)
-        if (chain.kov.inner_product({a, b}) == 0) EXPECT_TRUE(cnf.satisfied_by(chain.map_back(Level::maxip, {a, b})));
+      for (std::size_t b = 0; b < chain.kov.parties[1].size(); ++b) {
+        if (chain.kov.inner_product({a, b}) == 0) {
+          EXPECT_TRUE(cnf.satisfied_by(chain.map_back(Level::maxip, {a, b})));
+        }
+      }
   }
 }
