@@ -140,14 +140,14 @@ ChainPlan plan_chain(const Cnf& cnf, const Route& route, double budget) {
   plan.cnf = cnf;
   plan.route = route;
   plan.budget = budget;
-  plan.split = split_variables(cnf.num_vars, route.k);
+  plan.split = route.split.empty() ? split_variables(cnf.num_vars, route.k) : parse_split(route.split, cnf.num_vars, route.k);
   const int k = route.k;
   const bool protocol = uses_protocol(route);
   if (route.to == Level::attention && !(route.attention_eps > 0 && route.attention_eps < 0.5))
     throw InputError("", "backend error eps_a must be in (0, 0.5)");
 
   // SAT -> kOV: the absolute limits and the packed bytes against the whole budget.
-  check_sat_to_kov_size(cnf, k, budget);
+  check_sat_to_kov_size(cnf, plan.split, budget);
   const int m = static_cast<int>(cnf.num_clauses());
   StageSize kov{Stage::kov, {}, double(m), 0, 0, true};
   for (int s : plan.split.size) kov.vectors.push_back(std::size_t(1) << s);
@@ -223,7 +223,7 @@ Chain build_chain(const ChainPlan& plan) {
   const bool protocol = uses_protocol(route);
   Chain c;
   c.plan = plan;
-  c.kov = sat_to_kov(plan.cnf, route.k, budget);
+  c.kov = sat_to_kov(plan.cnf, plan.split, budget);
   c.built.push_back({Stage::kov, c.kov.sizes(), double(c.kov.d), 0,
                      kov_binary_bytes(c.kov.k, c.kov.d, c.kov.sizes()), true});
   double held = c.built.back().bytes;

@@ -64,6 +64,7 @@ struct Route {
   double attention_eps = kDefaultBackendRelativeError;  // backend relative error the embedding tolerates
   std::string backend = "exact";  // attention backend that will decide (carried for the deciders)
   bool explicit_gap_maxip = false;  // gap_maxip: also build the explicit 0/1 instance (reduce writes it)
+  std::string split = {};  // the variable groups: empty (consecutive), "interleaved" or "1-7,8-14,15-20" (parse_split)
 };
 
 // The protocol route is taken (gap_maxip, or attention over --route protocol).

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "problems/cnf.hpp"
@@ -22,11 +23,26 @@
 namespace sethkit::reductions {
 
 struct VariableSplit {
-  std::vector<int> first_var;  // 1-based DIMACS variable of each group
+  std::vector<int> first_var;  // 1-based DIMACS variable of each group (its first, for a chosen split)
   std::vector<int> size;       // variables in each group
+  // vars[p][t]: the variable that bit t of group p's index assigns (always
+  // filled; consecutive for split_variables).
+  std::vector<std::vector<int>> vars;
+  std::string spec = "consecutive";  // how it was chosen (parse_split's text), for provenance
 };
 
 VariableSplit split_variables(int num_vars, int k);
+
+// A chosen split (issue 16 part 7): "interleaved" (variable v goes to group
+// (v-1) mod k), or k ranges "1-7,8-14,15-20" (a range may be one variable,
+// "5"; variables in any order) that together hold every variable 1..N
+// exactly once. InputError naming the fault otherwise.
+VariableSplit parse_split(const std::string& spec, int num_vars, int k);
+
+// The sizes and refusals below, for a given split.
+double sat_to_kov_bytes(const Cnf& cnf, const VariableSplit& split);
+void check_sat_to_kov_size(const Cnf& cnf, const VariableSplit& split, double max_bytes);
+KOvInstance sat_to_kov(const Cnf& cnf, const VariableSplit& split, double max_bytes);
 
 // Vectors per party: 2^size[p]. Bytes of the packed instance in memory.
 double sat_to_kov_bytes(const Cnf& cnf, int k);

@@ -55,6 +55,10 @@ void decide_maxip(const Chain& c, Decision& d) {
                        ", n = " + join_sizes(mip.sizes()) + ", YES iff max >= " + std::to_string(mip.gap->threshold);
   const MaxIpResult r = maximize_inner_product(mip, mip.gap->threshold);
   d.solver = "maxip brute force";
+  d.has_gap = true;
+  d.best_inner_product = r.best;
+  d.yes_threshold = mip.gap->threshold;
+  d.no_bound = mip.gap->no_bound;
   const GapAnswer answer = gap_answer(r.best, *mip.gap);
   if (answer == GapAnswer::promise_violated)
     throw std::logic_error("internal error: the direct MaxIP instance broke its promise (max " +
@@ -98,6 +102,10 @@ void decide_gap_maxip(const Chain& c, Decision& d) {
                          [&gap](const std::vector<std::size_t>& t) { return gap.inner_product(t); }};
   const MaxIpResult r = maximize_inner_product(implicit, gap.threshold());
   d.solver = "gap-maxip brute force (implicit)";
+  d.has_gap = true;
+  d.best_inner_product = r.best;
+  d.yes_threshold = gap.threshold();
+  d.no_bound = gap.no_bound();
   const GapAnswer answer = gap_answer(r.best, MaxIpGap{gap.threshold(), gap.no_bound()});
   if (answer == GapAnswer::promise_violated)
     throw std::logic_error("internal error: the Gap-MaxIP instance broke its promise (max " +
@@ -145,6 +153,13 @@ void decide_attention(const Chain& c, const DecideOptions& options, Decision& d)
   const AttentionRowDecisions& rows = *decided;
   if (!rows.details.empty()) d.notes += "; " + rows.details;
   d.solver = "attention " + rows.backend;
+  d.has_margin = true;
+  d.log_threshold = rows.threshold;
+  d.closest_no_log_o = d.closest_yes_log_o = std::nan("");
+  for (std::size_t i = 0; i < rows.yes.size(); ++i) {
+    double& closest = rows.yes[i] ? d.closest_yes_log_o : d.closest_no_log_o;
+    if (std::isnan(closest) || (rows.yes[i] ? rows.log_o[i] < closest : rows.log_o[i] > closest)) closest = rows.log_o[i];
+  }
   std::size_t yes_row = rows.yes.size();
   for (std::size_t i = 0; i < rows.yes.size() && yes_row == rows.yes.size(); ++i)
     if (rows.yes[i]) yes_row = i;
@@ -175,6 +190,7 @@ reductions::Route route_of(const DecideOptions& o) {
   r.target_soundness = o.target_soundness;
   r.attention_eps = o.attention_eps;
   r.backend = o.backend;
+  r.split = o.split;
   return r;
 }
 
@@ -185,6 +201,8 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
   if (options.via == Level::sat) {
     d.solver = "brute-force";
     d.instance_summary = std::to_string(cnf.num_vars) + " variables, " + std::to_string(cnf.num_clauses()) + " clauses";
+    d.vectors = {std::size_t(cnf.num_vars)};  // the level's "instance": the formula itself
+    d.dimension = double(cnf.num_clauses());
     auto model = solve_sat_brute_force(cnf);
     d.satisfiable = model.has_value();
     if (model) d.assignment = *model;
@@ -195,6 +213,10 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
     if (options.via == Level::attention && plan.exact())
       check_attention_total(plan.total_bytes(), plan.last().bytes, plan.protocol.has_value(), options.max_bytes);
     const Chain chain = reductions::build_chain(plan);
+    d.reduce_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    d.vectors = chain.built.back().vectors;
+    d.dimension = chain.built.back().dimension;
+    d.bytes = chain.built.back().bytes;
     switch (options.via) {
       case Level::kov: decide_kov(chain, options, d); break;
       case Level::maxip: decide_maxip(chain, d); break;
@@ -205,6 +227,7 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
   }
   check_witness(cnf, d);
   d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  d.solve_seconds = d.seconds - d.reduce_seconds;
   return d;
 }
 

@@ -7,6 +7,7 @@
 //   if (d.satisfiable) print(d.assignment);   // already checked on cnf
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ struct DecideOptions {
   bool attention_protocol_route = false;  // attention over the explicit Gap-MaxIP (else the direct route)
   std::string code = "rs";       // gap_maxip: rs or hermitian
   double target_soundness = 0.5;  // gap_maxip: NO inner products <= this * n_C
+  std::string split = {};         // variable groups (reductions::parse_split); empty: consecutive
 };
 
 struct Decision {
@@ -53,6 +55,31 @@ struct Decision {
   std::vector<std::size_t> level_witness;  // the witness at its own level
   double seconds = 0;
   std::string notes;  // level-specific figures (beta, B, threshold...)
+
+  // Times per stage and the size of the instance decided (the last stage
+  // built: vectors per party, or attention rows per side; its dimension and
+  // bytes), for solve --json and sweep.
+  double reduce_seconds = 0;  // plan_chain + build_chain
+  double solve_seconds = 0;   // the level's solver, the witness map and check
+  std::vector<std::size_t> vectors;
+  double dimension = 0;
+  double bytes = 0;
+
+  // The measured gap, for verify's soundness check (DESIGN.md "verify").
+  // maxip and gap_maxip: the largest inner product found (YES: the tuple
+  // reaching the threshold, n_C on the protocol route; NO: the maximum over
+  // every tuple), beside the YES threshold and the NO bound of the promise.
+  bool has_gap = false;
+  std::int64_t best_inner_product = 0;
+  std::int64_t yes_threshold = 0;
+  std::int64_t no_bound = 0;
+  // attention: the decision margin in the log domain, log O of the NO row
+  // closest to the threshold (the largest NO row) and of the YES row closest
+  // to it (the smallest YES row); a side without rows is NaN.
+  bool has_margin = false;
+  double log_threshold = 0;
+  double closest_no_log_o = 0;
+  double closest_yes_log_o = 0;
 };
 
 // The chain's route for these options (reductions/chain.hpp).

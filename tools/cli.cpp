@@ -17,6 +17,7 @@
 #include "tools/protocol.hpp"
 #include "tools/reduce.hpp"
 #include "tools/solve.hpp"
+#include "tools/sweep.hpp"
 #include "tools/verify.hpp"
 
 namespace sethkit::tools {
@@ -44,6 +45,8 @@ int run_cli(int argc, char** argv) {
   CLI::App* check_cmd = setup_check(app, check);
   GenOptions gen;
   CLI::App* gen_cmd = setup_gen(app, gen);
+  SweepOptions sweep;
+  CLI::App* sweep_cmd = setup_sweep(app, sweep);
 
   try {
     app.parse(argc, argv);
@@ -67,6 +70,7 @@ int run_cli(int argc, char** argv) {
   if (codes_cmd->parsed()) return run_guarded("codes", [&] { return run_codes(codes); });
   if (check_cmd->parsed()) return run_guarded("check", [&] { return run_check(check); });
   if (gen_cmd->parsed()) return run_guarded("gen", [&] { return run_gen(gen); });
+  if (sweep_cmd->parsed()) return run_guarded("sweep", [&] { return run_sweep(sweep); });
   return kExitUsage;
 }
 

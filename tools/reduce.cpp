@@ -15,6 +15,7 @@
 #include "problems/maxip_instance.hpp"
 #include "reductions/chain.hpp"
 #include "tools/common.hpp"
+#include "tools/split_option.hpp"
 
 namespace sethkit::tools {
 
@@ -27,6 +28,7 @@ CLI::App* setup_reduce(CLI::App& app, ReduceOptions& o) {
   sub->add_option("--route", o.route, "maxip and attention: direct (signed, exact k-MaxIP; the default) or protocol (Gap-MaxIP by the MA protocol; --to maxip --route protocol is --to gap-maxip)")
       ->check(CLI::IsMember({"direct", "protocol"}));
   sub->add_option("--k", o.k, "order k (number of parties)")->check(CLI::Range(2, 16))->capture_default_str();
+  add_split_option(*sub, o.split);
   sub->add_option("-o,--output", o.output, "output file")->required();
   sub->add_flag("--binary", o.binary, "write the binary form (SETHKOV1 / SETHMIP1; float32 .npy for attention)");
   sub->add_option("--eps", o.eps, "attention: relative error of O a backend may make (sets beta)")
@@ -88,6 +90,7 @@ reductions::Route route_of(const ReduceOptions& o) {
   r.target_soundness = o.soundness;
   r.attention_eps = o.eps;
   r.explicit_gap_maxip = true;
+  r.split = o.split;
   return r;
 }
 
@@ -114,13 +117,15 @@ std::vector<std::string> split_comments(const ReduceOptions& o, const reductions
   const reductions::VariableSplit& split = plan.split;
   std::vector<std::string> comments = {
       "sethkit reduce --to " + o.to + (o.route.empty() ? "" : " --route " + o.route) + " --k " + std::to_string(o.k) +
-          " " + o.file,
+          (o.split.empty() ? "" : " --split " + o.split) + " " + o.file,
       "SAT -> kOV by split and list: party p lists the partial assignments of its variable group;",
       "bit t of a vector's index (0-based, in file order) is the value of the group's t-th variable;",
       "kOV coordinate j is 1 iff that partial assignment satisfies no literal of clause j."};
-  for (int p = 0; p < o.k; ++p)
-    comments.push_back("party " + std::to_string(p + 1) + ": variables " + std::to_string(split.first_var[p]) + ".." +
-                       std::to_string(split.first_var[p] + split.size[p] - 1));
+  for (int p = 0; p < o.k; ++p) {
+    std::string vars;  // the variable of bit 0, 1, ... of the party's index
+    for (int v : split.vars[p]) vars += (vars.empty() ? "" : " ") + std::to_string(v);
+    comments.push_back("party " + std::to_string(p + 1) + ": variables " + vars);
+  }
   if (plan.route.to == reductions::Level::maxip)
     comments.push_back("direct route: a'_1 = [1;a_1], a'_2 = [1;-a_2], a'_p = [1;a_p]; YES iff max = M = " +
                        std::string("the number of clauses"));
@@ -189,8 +194,8 @@ std::string write_reduction(const ReduceOptions& o, reductions::Chain& chain, co
                              "maxip_to_attention (Lemma B.1, eps_a = " + std::to_string(o.eps) + ")"};
       provenance["variable_groups"] = nlohmann::json::array();
       for (int p = 0; p < o.k; ++p)
-        provenance["variable_groups"].push_back(
-            {plan.split.first_var[p], plan.split.first_var[p] + plan.split.size[p] - 1});
+        provenance["variable_groups"].push_back(plan.split.vars[p]);
+      provenance["split"] = plan.split.spec;
       AttentionWriteOptions write;
       if (o.binary) write.dtype = NpyDtype::float32;
       write_attention_directory(o.output, emb.instance, write);

@@ -16,6 +16,7 @@ namespace sethkit::tools {
 struct ReduceOptions {
   std::string file;
   std::string to = "kov";
+  std::string split;  // variable groups (reductions::parse_split); empty: consecutive
   std::string route;  // direct or protocol; empty: the level's own (gap-maxip: protocol, else direct)
   int k = 3;
   std::string output;

@@ -1,21 +1,36 @@
 #include "tools/solve.hpp"
 
+#include <chrono>
+#include <cmath>
 #include <iostream>
+#include <new>
+
 
 #include <nlohmann/json.hpp>
 
 #include "attention/backend.hpp"
+#include "core/errors.hpp"
 #include "solvers/cnf_decider.hpp"
+#include "solvers/external_sat.hpp"
 #include "tools/common.hpp"
+#include "tools/split_option.hpp"
+#include "tools/solve_instance.hpp"
 
 namespace sethkit::tools {
 
 CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
-  CLI::App* sub = app.add_subcommand("solve", "Decide a CNF through one level of the reduction chain");
-  sub->add_option("FILE", o.file, "CNF file (DIMACS)")->required();
+  CLI::App* sub = app.add_subcommand("solve", "Decide a CNF through one level of the reduction chain, or an instance file");
+  sub->add_option("FILE", o.file, "CNF file (DIMACS), kOV or MaxIP file (text or binary), or attention directory")
+      ->required();
+  sub->add_option("--format", o.format, "the format of FILE: auto (detected), cnf, kov, maxip or attention")
+      ->check(CLI::IsMember({"auto", "cnf", "kov", "maxip", "attention"}))
+      ->capture_default_str();
+  sub->add_option("--threshold", o.threshold,
+                  "instance files: the YES threshold (MaxIP: max >= T; attention: log O_i >= T), overriding the file's");
   sub->add_option("--via", o.via,
-                  "level whose solver decides: sat (brute force), kov, maxip (direct route), gap-maxip (protocol route), attention")
-      ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention"}))
+                  "level whose solver decides: sat (brute force), kov, maxip (direct route), gap-maxip (protocol route), attention, "
+                  "or cadical (the external solver, for comparison)")
+      ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention", "cadical"}))
       ->capture_default_str();
   sub->add_option("--k", o.k, "order k of the kOV level (number of parties)")
       ->check(CLI::Range(2, 16))
@@ -33,6 +48,7 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   sub->add_option("--route", o.route, "attention: the MaxIP it embeds, direct (signed) or protocol (Gap-MaxIP)")
       ->check(CLI::IsMember({"direct", "protocol"}))
       ->capture_default_str();
+  add_split_option(*sub, o.split);
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print one JSON object instead of s/v lines");
   sub->add_flag("--quiet", o.quiet, "no 'c' comment lines");
@@ -40,10 +56,48 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   return sub;
 }
 
-int run_solve(const SolveOptions& o) {
+namespace {
+
+// NaN (a side without rows) is JSON null.
+nlohmann::json number_or_null(double x) { return std::isnan(x) ? nlohmann::json() : nlohmann::json(x); }
+
+void add_measured(nlohmann::json& j, const solvers::Decision& d) {
+  if (d.has_gap)
+    j["gap"] = {{"best_inner_product", d.best_inner_product},
+                {"yes_threshold", d.yes_threshold},
+                {"no_bound", d.no_bound}};
+  if (d.has_margin)
+    j["margin"] = {{"log_threshold", d.log_threshold},
+                   {"closest_no_log_o", number_or_null(d.closest_no_log_o)},
+                   {"closest_yes_log_o", number_or_null(d.closest_yes_log_o)}};
+}
+
+// --via cadical: the external solver on the CNF, its model checked, as a
+// Decision so that sweep compares it with the chain's levels.
+solvers::Decision decide_with_cadical(const Cnf& cnf) {
+  if (!solvers::external_solver_available(solvers::ExternalSolver::cadical))
+    throw ToolError("cadical is not found on PATH (scripts/install-deps installs it)");
+  const auto start = std::chrono::steady_clock::now();
+  const solvers::ExternalAnswer a = solvers::run_external_solver(solvers::ExternalSolver::cadical, cnf);
+  solvers::Decision d;
+  d.level = solvers::Level::sat;
+  d.solver = "cadical";
+  d.satisfiable = a.satisfiable;
+  d.assignment = a.model;
+  if (a.satisfiable && !cnf.satisfied_by(a.model)) throw ToolError("cadical returned a model that falsifies the formula");
+  d.instance_summary = std::to_string(cnf.num_vars) + " variables, " + std::to_string(cnf.num_clauses()) + " clauses";
+  d.vectors = {std::size_t(cnf.num_vars)};
+  d.dimension = double(cnf.num_clauses());
+  d.seconds = d.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return d;
+}
+
+int solve_cnf(const SolveOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
   const Cnf cnf = load_cnf(o.file, o.lenient);
+  const double read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   solvers::DecideOptions options;
-  options.via = solvers::parse_level(o.via);
+  options.via = o.via == "cadical" ? solvers::Level::sat : solvers::parse_level(o.via);
   options.k = o.k;
   options.max_bytes = o.max_bytes;
   options.kov_algorithm = solvers::parse_kov_algorithm(o.kov_algorithm);
@@ -52,15 +106,25 @@ int run_solve(const SolveOptions& o) {
   options.backend = o.backend;
   options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
-  const solvers::Decision d = solvers::decide_cnf(cnf, options);
+  options.split = o.split;
+  const solvers::Decision d = o.via == "cadical" ? decide_with_cadical(cnf) : solvers::decide_cnf(cnf, options);
   const int exit_code = d.satisfiable ? kExitSatisfiable : kExitUnsatisfiable;
 
   if (o.json) {
     nlohmann::json j;
     j["file"] = o.file;
-    j["via"] = to_string(d.level);
+    j["format"] = "cnf";
+    j["via"] = o.via == "cadical" ? std::string("cadical") : std::string(to_string(d.level));
     j["solver"] = d.solver;
-    j["instance"] = d.instance_summary;
+    // The instance decided: level, k, n per party (attention: rows per
+    // side; sat and cadical: the variables), d (sat: the clauses), bytes.
+    j["instance"] = {{"level", o.via == "cadical" ? "sat" : to_string(d.level)},
+                     {"k", d.level == solvers::Level::sat ? 0 : o.k},
+                     {"n", d.vectors},
+                     {"d", d.dimension},
+                     {"bytes", d.bytes}};
+    j["instance_summary"] = d.instance_summary;
+    j["times"] = {{"read", read_seconds}, {"reduce", d.reduce_seconds}, {"solve", d.solve_seconds}, {"map_back", 0.0}};
     j["satisfiable"] = d.satisfiable;
     j["answer"] = d.satisfiable ? "SATISFIABLE" : "UNSATISFIABLE";
     j["seconds"] = d.seconds;
@@ -73,11 +137,12 @@ int run_solve(const SolveOptions& o) {
       j["witness_checked"] = true;
       if (!d.level_witness.empty()) j["level_witness"] = d.level_witness;
     }
+    add_measured(j, d);
     std::cout << j.dump(2) << '\n';
     return exit_code;
   }
   if (!o.quiet) {
-    std::cout << "c sethkit solve " << o.file << " via " << to_string(d.level) << '\n'
+    std::cout << "c sethkit solve " << o.file << " via " << (o.via == "cadical" ? "cadical" : to_string(d.level)) << '\n'
               << "c instance: " << d.instance_summary << '\n'
               << "c solver: " << d.solver << ", " << d.seconds << " s\n";
     if (!d.notes.empty()) std::cout << "c " << d.notes << '\n';
@@ -86,6 +151,51 @@ int run_solve(const SolveOptions& o) {
   std::cout << (d.satisfiable ? "s SATISFIABLE\n" : "s UNSATISFIABLE\n");
   if (d.satisfiable) print_v_lines(std::cout, d.assignment);
   return exit_code;
+}
+
+// With --json an error is a JSON object on stdout too (the stderr line and
+// exit 1 stay with run_guarded): {"error": ..., "status": S} with S refused
+// (a size), input (bad input), error (a tool failed) or internal (a bug).
+void print_json_error(const SolveOptions& o, const char* status, const std::exception& e) {
+  nlohmann::json j;
+  j["file"] = o.file;
+  j["via"] = o.via;
+  j["status"] = status;
+  j["error"] = e.what();
+  std::cout << j.dump(2) << '\n' << std::flush;
+}
+
+int solve_any(const SolveOptions& o) {
+  const std::string format = o.format == "auto" ? detect_format(o.file) : o.format;
+  if (format == "cnf") {
+    if (o.threshold) throw InputError("--threshold", "applies to instance files, not to a CNF");
+    return solve_cnf(o);
+  }
+  return solve_instance_file(o, format);
+}
+
+}  // namespace
+
+int run_solve(const SolveOptions& o) {
+  if (!o.json) return solve_any(o);
+  try {
+    return solve_any(o);
+  } catch (const SizeLimitError& e) {
+    print_json_error(o, "refused", e);
+    throw;
+  } catch (const InputError& e) {
+    print_json_error(o, "input", e);
+    throw;
+  } catch (const ToolError& e) {
+    print_json_error(o, "error", e);
+    throw;
+  } catch (const std::bad_alloc& e) {
+    print_json_error(o, "refused", e);
+    throw;
+  } catch (const std::exception& e) {
+    print_json_error(o, "internal", e);  // a bug: a witness that fails its check, a broken promise
+    throw;
+  }
 }
 
 }  // namespace sethkit::tools

@@ -1,9 +1,13 @@
-// sethkit solve FILE.cnf [--via sat|kov] [--k K] [--json] [--quiet]
+// sethkit solve FILE [--via sat|kov|...] [--k K] [--format F] [--threshold T] [--json] [--quiet]
 // Decides a CNF at the chosen level of the chain; the witness is mapped back
 // and checked on the CNF before "s SATISFIABLE" / "v ... 0" is printed
-// (exit 10), else "s UNSATISFIABLE" (exit 20).
+// (exit 10), else "s UNSATISFIABLE" (exit 20). An instance file of another
+// level (kOV, MaxIP, attention directory) is decided as it is: "s YES" and
+// the witness tuple "w i_1 .. i_k" (exit 10) or "s NO" (exit 20); see
+// tools/solve_instance.hpp.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +18,8 @@ namespace sethkit::tools {
 
 struct SolveOptions {
   std::string file;
+  std::string format = "auto";        // auto, cnf, kov, maxip, attention
+  std::optional<double> threshold;    // instance files: overrides the file's threshold
   std::string via = "kov";
   int k = 3;
   std::string kov_algorithm = "auto";
@@ -21,6 +27,7 @@ struct SolveOptions {
   std::string code = "rs";
   std::string backend = "exact";  // attention: a registry name (attention/backend.hpp)
   std::string route = "direct";
+  std::string split;  // variable groups (reductions::parse_split); empty: consecutive
   double soundness = 0.5;
   double max_bytes = kDefaultMaxBytes;
   bool json = false;

@@ -2,49 +2,85 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
-#include "solvers/cnf_decider.hpp"
+#include "core/progress.hpp"
 #include "solvers/external_sat.hpp"
 #include "solvers/sat_brute_force.hpp"
 #include "tools/common.hpp"
+#include "tools/subprocess.hpp"
 
 namespace sethkit::tools {
 namespace {
 
 using nlohmann::json;
+using Clock = std::chrono::steady_clock;
 
 const char* answer_word(bool sat) { return sat ? "SAT" : "UNSAT"; }
 
+// One column of the run: a level, its k, and for attention the route.
+struct Check {
+  std::string level;  // sat, kov, maxip, gap-maxip, attention
+  int k = 0;          // 0 for sat
+  bool protocol = false;
+  std::string name() const {
+    std::string n = level + (protocol ? "/protocol" : "");
+    if (k) n += "(k=" + std::to_string(k) + ")";
+    return n;
+  }
+};
+
+// The fixed columns of the run, from --levels and --k (the same for every
+// file, so rows stream under the right headers).
+std::vector<Check> checks_of(const VerifyOptions& o) {
+  auto selected = [&o](const char* l) { return std::find(o.levels.begin(), o.levels.end(), l) != o.levels.end(); };
+  std::vector<Check> c;
+  if (selected("sat")) c.push_back({"sat", 0, false});
+  for (const char* level : {"kov", "maxip", "gap-maxip", "attention"}) {
+    if (!selected(level)) continue;
+    for (int k : o.ks) c.push_back({level, k, false});
+    if (std::string(level) == "attention")
+      for (int k : o.ks) c.push_back({level, k, true});
+  }
+  return c;
+}
+
 // The reference answer, its model re-checked on the formula.
-json reference_answer(const Cnf& cnf, const std::string& reference, bool& satisfiable) {
+json reference_answer(const Cnf& cnf, const VerifyOptions& o, bool& satisfiable) {
   json r;
-  std::string used = reference;
-  if (reference != "brute") {
-    const auto solver = reference == "minisat" ? solvers::ExternalSolver::minisat : solvers::ExternalSolver::cadical;
+  if (!o.expect.empty()) {
+    satisfiable = o.expect == "sat";
+    r["solver"] = "--expect";
+    r["answer"] = answer_word(satisfiable);
+    return r;
+  }
+  std::string used = o.reference;
+  if (o.reference != "brute") {
+    const auto solver = o.reference == "minisat" ? solvers::ExternalSolver::minisat : solvers::ExternalSolver::cadical;
     if (!solvers::external_solver_available(solver)) {
-      r["note"] = reference + " not found on PATH; brute force used instead";
+      r["note"] = o.reference + " not found on PATH; brute force used instead";
       used = "brute";
     } else {
-      const auto start = std::chrono::steady_clock::now();
+      const auto start = Clock::now();
       const solvers::ExternalAnswer a = solvers::run_external_solver(solver, cnf);
-      r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      r["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
       satisfiable = a.satisfiable;
       if (a.satisfiable && !cnf.satisfied_by(a.model))
-        throw ToolError(reference + " returned a model that falsifies the formula");
+        throw ToolError(o.reference + " returned a model that falsifies the formula");
       r["model_checked"] = a.satisfiable;
     }
   }
   if (used == "brute") {
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = Clock::now();
     const auto model = solvers::solve_sat_brute_force(cnf);
-    r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
     satisfiable = model.has_value();
-    r["model_checked"] = satisfiable;  // decided by construction, checked anyway
+    r["model_checked"] = satisfiable;
     if (model && !cnf.satisfied_by(*model)) throw std::logic_error("brute-force model falsifies the formula");
   }
   r["solver"] = used;
@@ -52,27 +88,115 @@ json reference_answer(const Cnf& cnf, const std::string& reference, bool& satisf
   return r;
 }
 
-json check_level(const Cnf& cnf, solvers::DecideOptions options, bool truth) {
+std::string format_seconds(double s) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g s", s);
+  return buf;
+}
+
+std::string bytes_arg(double b) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", std::floor(b));
+  return buf;
+}
+
+// The first line of a child's stderr, without the "sethkit solve: " prefix.
+std::string first_error_line(const std::string& err) {
+  std::string line = err.substr(0, err.find('\n'));
+  const std::string prefix = "sethkit solve: ";
+  if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
+  return line.empty() ? "no message" : line;
+}
+
+// Runs one level in a child and gives it a status against the truth.
+json check_level(const std::string& path, const Check& c, const VerifyOptions& o, bool truth, Clock::time_point run_deadline,
+                 bool has_deadline) {
   json l;
-  l["level"] = to_string(options.via);
-  if (options.via != solvers::Level::sat) l["k"] = options.k;
-  if (options.via == solvers::Level::attention) l["route"] = options.attention_protocol_route ? "protocol" : "direct";
+  l["name"] = c.name();
+  l["level"] = c.level;
+  if (c.k) l["k"] = c.k;
+  if (c.level == "attention") l["route"] = c.protocol ? "protocol" : "direct";
+  double limit = o.timeout_level;
+  bool run_limit = false;
+  if (has_deadline) {
+    const double left = std::chrono::duration<double>(run_deadline - Clock::now()).count();
+    if (left <= 0) {
+      l["status"] = "timeout";
+      l["reason"] = "the run's --timeout " + format_seconds(o.timeout) + " was reached before this level";
+      return l;
+    }
+    if (limit <= 0 || left < limit) {
+      limit = left;
+      run_limit = true;
+    }
+  }
+  std::vector<std::string> argv = {self_executable(), "solve", path, "--via", c.level, "--json", "--quiet",
+                                   "--max-bytes", bytes_arg(o.max_bytes)};
+  if (c.k) argv.insert(argv.end(), {"--k", std::to_string(c.k)});
+  if (c.protocol) argv.insert(argv.end(), {"--route", "protocol"});
+  if (o.lenient) argv.push_back("--lenient");
+  const ChildResult r = run_child(argv, limit);
+  l["seconds"] = r.seconds;
+  if (r.timed_out) {
+    l["status"] = "timeout";
+    l["reason"] = run_limit ? "the run's --timeout " + format_seconds(o.timeout) + " was reached"
+                            : "over --timeout-level " + format_seconds(o.timeout_level);
+    return l;
+  }
+  if (r.signal) {
+    l["status"] = "DISAGREE";
+    l["reason"] = "the level crashed (signal " + std::to_string(r.signal) + "): " + first_error_line(r.err);
+    return l;
+  }
+  json j;
   try {
-    const solvers::Decision d = solvers::decide_cnf(cnf, options);
-    l["answer"] = answer_word(d.satisfiable);
-    l["solver"] = d.solver;
-    l["instance"] = d.instance_summary;
-    l["seconds"] = d.seconds;
-    l["witness_checked"] = d.satisfiable;  // decide_cnf throws when a witness fails
-    l["agrees"] = d.satisfiable == truth;
-  } catch (const SizeLimitError& e) {
-    l["skipped"] = e.what();
-    l["agrees"] = true;
+    j = json::parse(r.out);
+  } catch (const json::exception&) {
+    l["status"] = "DISAGREE";
+    l["reason"] = "the level printed no JSON (exit " + std::to_string(r.exit_code) + "): " + first_error_line(r.err);
+    return l;
+  }
+  if (r.exit_code == kExitSatisfiable || r.exit_code == kExitUnsatisfiable) {
+    const bool sat = j.value("satisfiable", false);
+    l["answer"] = answer_word(sat);
+    l["solver"] = j.value("solver", "");
+    l["instance"] = j.value("instance", json());
+    l["witness_checked"] = j.value("witness_checked", false);
+    for (const char* key : {"gap", "margin", "level_witness"})
+      if (j.contains(key)) l[key] = j[key];
+    l["agrees"] = sat == truth;
+    l["status"] = sat == truth ? "agree" : "DISAGREE";
+    if (sat != truth)
+      l["reason"] = std::string("the level says ") + answer_word(sat) + ", the reference " + answer_word(truth);
+    return l;
+  }
+  const std::string status = j.value("status", "");
+  const std::string message = j.value("error", first_error_line(r.err));
+  if (status == "internal") {
+    l["status"] = "DISAGREE";
+    l["reason"] = message;
+  } else {
+    l["status"] = "skipped";
+    l["reason"] = (status == "refused" ? "refused: " : "") + message;
   }
   return l;
 }
 
-json verify_file(const std::string& path, const VerifyOptions& o) {
+struct Counts {
+  std::size_t agree = 0, disagree = 0, skipped = 0, timeout = 0;
+  void add(const std::string& s) {
+    if (s == "agree") ++agree;
+    else if (s == "DISAGREE") ++disagree;
+    else if (s == "skipped") ++skipped;
+    else ++timeout;
+  }
+  json to_json() const {
+    return {{"agree", agree}, {"DISAGREE", disagree}, {"skipped", skipped}, {"timeout", timeout}};
+  }
+};
+
+json verify_file(const std::string& path, const VerifyOptions& o, const std::vector<Check>& checks, Counts& counts,
+                 Clock::time_point deadline, bool has_deadline, Progress& progress, std::size_t& step) {
   json f;
   f["file"] = path;
   try {
@@ -80,76 +204,106 @@ json verify_file(const std::string& path, const VerifyOptions& o) {
     f["variables"] = cnf.num_vars;
     f["clauses"] = cnf.num_clauses();
     bool truth = false;
-    f["reference"] = reference_answer(cnf, o.reference, truth);
+    f["reference"] = reference_answer(cnf, o, truth);
     json levels = json::array();
-    solvers::DecideOptions options;
-    options.max_bytes = o.max_bytes;
-    options.via = solvers::Level::sat;
-    if (cnf.num_vars <= solvers::kMaxBruteForceVariables) levels.push_back(check_level(cnf, options, truth));
-    // Every level of the chain (reductions/chain.hpp), attention over both
-    // routes; a level whose plan is refused is skipped with the refusal.
-    using reductions::Level;
-    const std::pair<Level, bool> checks[] = {{Level::kov, false},       {Level::maxip, false},
-                                             {Level::gap_maxip, true},  {Level::attention, false},
-                                             {Level::attention, true}};
-    for (const auto& [level, protocol] : checks) {
-      options.via = level;
-      options.attention_protocol_route = protocol;
-      for (int k : o.ks) {
-        options.k = k;
-        levels.push_back(check_level(cnf, options, truth));
-      }
+    Counts mine;
+    for (const Check& c : checks) {
+      progress.update(double(step++), path + " " + c.name());
+      json l = check_level(path, c, o, truth, deadline, has_deadline);
+      mine.add(l["status"].get<std::string>());
+      levels.push_back(std::move(l));
     }
-    bool agree = true;
-    for (const auto& l : levels) agree = agree && l["agrees"].get<bool>();
-    f["levels"] = levels;
-    f["agree"] = agree;
+    f["levels"] = std::move(levels);
+    f["counts"] = mine.to_json();
+    // A skip is never an agreement: "yes" needs a checked level and nothing else wrong.
+    const char* verdict = mine.disagree ? "DISAGREE" : mine.timeout ? "timeout" : mine.agree == 0 ? "unchecked" : "yes";
+    f["verdict"] = verdict;
+    f["agree"] = std::string(verdict) == "yes";
+    counts.agree += mine.agree;
+    counts.disagree += mine.disagree;
+    counts.skipped += mine.skipped;
+    counts.timeout += mine.timeout;
   } catch (const std::exception& e) {
     f["error"] = e.what();
     f["agree"] = false;
+    f["verdict"] = "error";
   }
   return f;
 }
 
-void print_table(const json& report) {
-  std::printf("%-34s %5s %6s  %-16s", "file", "vars", "clauses", "reference");
-  std::vector<std::string> headers;
-  if (!report["files"].empty()) {
-    for (const auto& f : report["files"]) {
-      if (!f.contains("levels")) continue;
-      for (const auto& l : f["levels"])
-        headers.push_back(l["level"].get<std::string>() +
-                          (l.value("route", "") == "protocol" ? "/protocol" : "") +
-                          (l.contains("k") ? "(k=" + std::to_string(l["k"].get<int>()) + ")" : ""));
-      break;
-    }
-  }
-  std::vector<int> width;  // a column is as wide as its header, at least 12
-  for (const auto& h : headers) width.push_back(std::max<int>(12, int(h.size())));
-  for (std::size_t c = 0; c < headers.size(); ++c) std::printf(" %-*s", width[c], headers[c].c_str());
+std::vector<int> column_widths(const std::vector<Check>& checks) {
+  std::vector<int> w;
+  for (const Check& c : checks) w.push_back(std::max<int>(12, int(c.name().size())));
+  return w;
+}
+
+void print_header(const std::vector<Check>& checks) {
+  std::printf("%-34s %5s %7s  %-16s", "file", "vars", "clauses", "reference");
+  const std::vector<int> w = column_widths(checks);
+  for (std::size_t c = 0; c < checks.size(); ++c) std::printf(" %-*s", w[c], checks[c].name().c_str());
   std::printf(" %s\n", "agree");
-  for (const auto& f : report["files"]) {
-    const std::string name = f["file"].get<std::string>();
-    if (f.contains("error")) {
-      std::printf("%-34s error: %s\n", name.c_str(), f["error"].get<std::string>().c_str());
-      continue;
-    }
-    const std::string ref = f["reference"]["answer"].get<std::string>() + " (" +
-                            f["reference"]["solver"].get<std::string>() + ")";
-    std::printf("%-34s %5d %6zu  %-16s", name.c_str(), f["variables"].get<int>(),
-                f["clauses"].get<std::size_t>(), ref.c_str());
-    std::size_t column = 0;
-    for (const auto& l : f["levels"]) {
-      const int w = column < width.size() ? width[column] : 12;
-      ++column;
-      std::string cell;
-      if (l.contains("skipped")) cell = "skipped";
-      else cell = l["answer"].get<std::string>() + (l["witness_checked"].get<bool>() ? "+w" : "");
-      std::printf(" %-*s", w, cell.c_str());
-    }
-    std::printf(" %s\n", f["agree"].get<bool>() ? "yes" : "NO");
+  std::fflush(stdout);
+}
+
+std::string gap_note(const json& l) {
+  const json& g = l["gap"];
+  const long long best = g["best_inner_product"], yes = g["yes_threshold"], no = g["no_bound"];
+  char buf[256];
+  if (l["answer"] == "SAT")
+    std::snprintf(buf, sizeof buf, "YES: the witness tuple reaches %lld (YES threshold %lld, NO bound %lld)", best, yes,
+                  no);
+  else
+    std::snprintf(buf, sizeof buf, "NO: the largest inner product is %lld <= NO bound %lld (YES threshold %lld)", best,
+                  no, yes);
+  return buf;
+}
+
+std::string margin_note(const json& l) {
+  const json& m = l["margin"];
+  const double t = m["log_threshold"];
+  std::string s = "log O threshold " + std::to_string(t) + "; closest NO row ";
+  s += m["closest_no_log_o"].is_null() ? "none" : std::to_string(m["closest_no_log_o"].get<double>()) + " (margin " +
+                                                      std::to_string(t - m["closest_no_log_o"].get<double>()) + ")";
+  s += ", closest YES row ";
+  s += m["closest_yes_log_o"].is_null() ? "none" : std::to_string(m["closest_yes_log_o"].get<double>()) + " (margin " +
+                                                       std::to_string(m["closest_yes_log_o"].get<double>() - t) + ")";
+  return s;
+}
+
+void print_row(const json& f, const std::vector<Check>& checks) {
+  const std::string name = f["file"].get<std::string>();
+  if (f.contains("error")) {
+    std::printf("%-34s error: %s\n", name.c_str(), f["error"].get<std::string>().c_str());
+    std::fflush(stdout);
+    return;
   }
-  std::printf("%s\n", "(+w: the witness found at that level was mapped back and satisfies the CNF)");
+  const std::string ref =
+      f["reference"]["answer"].get<std::string>() + " (" + f["reference"]["solver"].get<std::string>() + ")";
+  std::printf("%-34s %5d %7zu  %-16s", name.c_str(), f["variables"].get<int>(), f["clauses"].get<std::size_t>(),
+              ref.c_str());
+  const std::vector<int> w = column_widths(checks);
+  std::vector<std::string> notes;
+  std::size_t column = 0;
+  for (const auto& l : f["levels"]) {
+    const std::string status = l["status"];
+    std::string cell = status;
+    if (status == "agree") cell = l["answer"].get<std::string>() + (l["witness_checked"].get<bool>() ? "+w" : "");
+    std::printf(" %-*s", w[column++], cell.c_str());
+    const std::string who = "  " + l["name"].get<std::string>() + " ";
+    if (l.contains("reason")) notes.push_back(who + status + ": " + l["reason"].get<std::string>());
+    if (l.contains("gap")) notes.push_back(who + "gap: " + gap_note(l));
+    if (l.contains("margin")) notes.push_back(who + "margin: " + margin_note(l));
+  }
+  std::printf(" %s\n", f["verdict"].get<std::string>().c_str());
+  for (const auto& n : notes) std::printf("%s\n", n.c_str());
+  std::fflush(stdout);
+}
+
+int exit_code_of(const Counts& c, bool strict, bool bad_file) {
+  if (c.disagree) return kExitDisagree;
+  if (c.timeout || (strict && c.skipped)) return kExitTimeout;
+  if (bad_file) return kExitError;
+  return kExitOk;
 }
 
 }  // namespace
@@ -161,32 +315,77 @@ CLI::App* setup_verify(CLI::App& app, VerifyOptions& o) {
       ->delimiter(',')
       ->check(CLI::Range(2, 16))
       ->capture_default_str();
+  sub->add_option("--levels", o.levels, "levels to check (comma-separated; attention covers both routes)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention"}))
+      ->capture_default_str();
   sub->add_option("--reference", o.reference, "truth: cadical (default), minisat or brute")
       ->check(CLI::IsMember({"cadical", "minisat", "brute"}))
       ->capture_default_str();
+  sub->add_option("--expect", o.expect, "the known answer of every FILE (sat or unsat), used instead of --reference")
+      ->check(CLI::IsMember({"sat", "unsat"}));
+  sub->add_option("--timeout-level", o.timeout_level, "seconds each level may take (it is killed past them: timeout)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--timeout", o.timeout, "seconds the whole run may take (levels past it: timeout)")
+      ->check(CLI::PositiveNumber);
+  sub->add_flag("--strict", o.strict, "a skipped level fails the run (exit 3)");
   add_max_bytes_option(*sub, o.max_bytes);
-  sub->add_flag("--json", o.json, "print one JSON report");
-  sub->add_flag("--quiet", o.quiet, "no progress on stderr");
+  auto* json_flag = sub->add_flag("--json", o.json, "print one JSON document at the end");
+  sub->add_flag("--jsonl", o.jsonl, "print one JSON line per file as it finishes, then a summary line")
+      ->excludes(json_flag);
+  auto* quiet = sub->add_flag("--quiet", o.quiet, "no progress on stderr");
+  sub->add_flag("--progress", o.progress, "progress on stderr even when it is not a terminal")->excludes(quiet);
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");
   return sub;
 }
 
 int run_verify(const VerifyOptions& o) {
+  const std::vector<Check> checks = checks_of(o);
+  const auto start = Clock::now();
+  const bool has_deadline = o.timeout > 0;
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.timeout));
   json report;
+  report["levels"] = json::array();
+  for (const Check& c : checks) report["levels"].push_back(c.name());
   report["files"] = json::array();
-  bool all = true;
-  const bool progress = !o.quiet && stderr_is_tty();
+  Counts counts;
+  bool bad_file = false, all = true;
+  Progress progress("verify", double(o.files.size() * checks.size()), Progress::enabled(o.progress, o.quiet));
+  std::size_t step = 0;
+  const bool text = !o.json && !o.jsonl;
+  if (text) print_header(checks);
   for (std::size_t i = 0; i < o.files.size(); ++i) {
-    if (progress) std::cerr << "\rverify: " << i + 1 << "/" << o.files.size() << " " << o.files[i] << "\033[K" << std::flush;
-    json f = verify_file(o.files[i], o);
+    const std::size_t first = step;
+    json f = verify_file(o.files[i], o, checks, counts, deadline, has_deadline, progress, step);
+    step = first + checks.size();  // a bad file skips its levels
+    bad_file = bad_file || f.contains("error");
     all = all && f["agree"].get<bool>();
-    report["files"].push_back(std::move(f));
+    if (text) print_row(f, checks);
+    if (o.jsonl) std::cout << f.dump() << '\n' << std::flush;
+    if (o.json) report["files"].push_back(std::move(f));
   }
-  if (progress) std::cerr << "\r\033[K" << std::flush;
-  report["all_agree"] = all;
-  if (o.json) std::cout << report.dump(2) << '\n';
-  else print_table(report);
-  return all ? kExitOk : kExitError;
+  progress.finish();
+  const int rc = exit_code_of(counts, o.strict, bad_file);
+  json summary = counts.to_json();
+  summary["files"] = o.files.size();
+  summary["levels"] = counts.agree + counts.disagree + counts.skipped + counts.timeout;
+  summary["all_agree"] = all;
+  summary["strict"] = o.strict;
+  summary["exit_code"] = rc;
+  summary["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
+  if (o.json) {
+    report["summary"] = summary;
+    report["all_agree"] = all;
+    std::cout << report.dump(2) << '\n';
+  } else if (o.jsonl) {
+    std::cout << json{{"summary", summary}}.dump() << '\n';
+  } else {
+    std::printf("(+w: the witness found at that level was mapped back and satisfies the CNF)\n");
+    std::printf("summary: %zu files, %zu levels: %zu agree, %zu DISAGREE, %zu skipped, %zu timeout%s\n", o.files.size(),
+                std::size_t(summary["levels"]), counts.agree, counts.disagree, counts.skipped, counts.timeout,
+                o.strict && counts.skipped ? " (--strict: a skip fails the run)" : "");
+  }
+  return rc;
 }
 
 }  // namespace sethkit::tools

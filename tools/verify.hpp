@@ -1,7 +1,16 @@
-// sethkit verify FILE.cnf... [--k K[,K...]] [--reference cadical|minisat|brute] [--json]
+// sethkit verify FILE.cnf... [--k K[,K...]] [--levels L,...] [--reference cadical|minisat|brute]
+//                [--expect sat|unsat] [--strict] [--timeout-level S] [--timeout S] [--json|--jsonl]
 // For each file: the truth from the reference solver (its model re-checked),
-// the answer at every level of the chain built so far with every witness
-// mapped back and checked; a table, or JSON. Exit 0 iff everything agrees.
+// then every level of the chain (DESIGN.md "verify"), each in a fresh child
+// process (`sethkit solve FILE --via LEVEL --json`) under the time limits, its
+// witness mapped back and checked there. Every level gets a status: agree,
+// DISAGREE, skipped (with the refusal or the option that excluded it) or
+// timeout; a skip is never an agreement. The measured gap (maxip, gap-maxip:
+// the largest inner product against the promise) and the attention margin
+// (log O of the closest NO and YES rows against the threshold) are reported.
+// Rows stream as files finish (table or --jsonl); --json prints one document.
+// Exit: 4 a level disagrees; 3 a level timed out (or, under --strict, was
+// skipped); 1 a file is bad input; 0 otherwise; 2 usage.
 #pragma once
 
 #include <string>
@@ -13,13 +22,23 @@
 
 namespace sethkit::tools {
 
+inline constexpr int kExitTimeout = 3;   // a time limit was reached, or verify --strict skipped a level
+inline constexpr int kExitDisagree = 4;  // verify: a level disagrees with the reference
+
 struct VerifyOptions {
   std::vector<std::string> files;
   std::vector<int> ks = {3};
+  std::vector<std::string> levels = {"sat", "kov", "maxip", "gap-maxip", "attention"};
   std::string reference = "cadical";
+  std::string expect;          // "sat" / "unsat": the known answer replaces the reference
   double max_bytes = kDefaultMaxBytes;
+  double timeout_level = 0;    // seconds per level, 0 = none
+  double timeout = 0;          // seconds for the whole run, 0 = none
+  bool strict = false;
   bool json = false;
+  bool jsonl = false;
   bool quiet = false;
+  bool progress = false;
   bool lenient = false;
 };
 

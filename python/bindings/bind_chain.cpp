@@ -21,6 +21,7 @@
 #include "reductions/chain.hpp"
 #include "tools/cli.hpp"
 #include "tools/reduce.hpp"
+#include "tools/subprocess.hpp"
 
 namespace py = pybind11;
 
@@ -260,6 +261,8 @@ void bind_chain(py::module_& m) {
       },
       py::arg("instance"), py::arg("path"), py::arg("binary"), py::arg("route"), py::arg("code"),
       py::arg("soundness"), py::arg("eps"), py::arg("source"), py::arg("dimacs"));
+  m.def("_set_executable", &tools::set_self_executable, py::arg("path"),
+        "Names the sethkit executable that verify and sweep start for their child runs.");
   m.def("_run_cli", &run_cli, py::arg("args"),
         "Runs one `sethkit` command line in process: (exit code, stdout, stderr).");
 }

@@ -18,6 +18,10 @@ from . import _sethkit
 
 _LEVELS = ("sat", "kov", "maxip", "gap-maxip", "attention")
 
+# verify and sweep start child `sethkit` processes: the executable bundled
+# with the package (python/CMakeLists.txt copies it into sethkit/bin).
+_sethkit._set_executable(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "bin", "sethkit"))
+
 
 def _cnf(cnf):
     """(Cnf, source name, DIMACS text or '' when the source is a file)."""
