@@ -215,7 +215,7 @@ Answer solve_attention_dir(const SolveOptions& o) {
     throw InputError(o.file + "/manifest.json", "no threshold: pass --threshold T (YES iff log O_i >= T for a row)");
   a.instance = instance_object("attention", inst.k, inst.lengths(), inst.d(), double(inst.entries()) * 8.0);
   solvers::AttentionDecideOptions options;
-  options.backend = o.backend == "poly" ? solvers::AttentionBackend::poly : solvers::AttentionBackend::exact;
+  options.backend = o.backend;
   options.max_bytes = o.max_bytes;
   t = Clock::now();
   const solvers::AttentionRowDecisions rows = solvers::decide_attention_rows(inst, options);
