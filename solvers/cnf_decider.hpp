@@ -41,6 +41,7 @@ struct DecideOptions {
   bool attention_protocol_route = false;  // attention over the explicit Gap-MaxIP (else the direct route)
   std::string code = "rs";       // gap_maxip: rs or hermitian
   double target_soundness = 0.5;  // gap_maxip: NO inner products <= this * n_C
+  bool keep_unused = false;  // keep variables that occur in no clause (reductions::Route::keep_unused)
 };
 
 struct Decision {

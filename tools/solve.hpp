@@ -26,6 +26,7 @@ struct SolveOptions {
   bool json = false;
   bool quiet = false;
   bool lenient = false;
+  bool keep_unused = false;
 };
 
 CLI::App* setup_solve(CLI::App& app, SolveOptions& options);
