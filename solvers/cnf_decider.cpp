@@ -189,10 +189,10 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
     auto model = solve_sat_brute_force(cnf);
     d.satisfiable = model.has_value();
     if (model) d.assignment = *model;
-  } else if (cnf.num_clauses() == 0) {
+  } else if (cnf.num_clauses() == 0 && !options.keep_unused) {
     // No clauses: the kOV dimension is 0, every tuple is orthogonal (and every
     // MaxIP tuple meets the threshold 0), so the answer is YES at every level;
-    // any assignment is a witness.
+    // any assignment is a witness. (--keep-unused builds the literal reduction.)
     d.solver = "none needed";
     d.instance_summary = std::to_string(cnf.num_vars) + " variables, no clauses (kOV dimension 0)";
     d.satisfiable = true;
