@@ -27,6 +27,7 @@ struct CodesOptions {
   std::uint64_t max_codewords = std::uint64_t(1) << 24;  // enumeration limit for min_distance
   bool time_encode = false;       // report encode speed (codewords per second)
   bool json = false;
+  double max_work = 2e9;  // field operations the construction may take (estimated before work)
 };
 
 CLI::App* setup_codes(CLI::App& app, CodesOptions& options);

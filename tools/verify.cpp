@@ -104,6 +104,8 @@ json verify_file(const std::string& path, const VerifyOptions& o) {
     for (const auto& l : levels) agree = agree && l["agrees"].get<bool>();
     f["levels"] = levels;
     f["agree"] = agree;
+  } catch (const TimeoutError&) {
+    throw;  // --timeout ends the whole run (exit 3), not one file
   } catch (const std::exception& e) {
     f["error"] = e.what();
     f["agree"] = false;

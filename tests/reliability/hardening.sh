@@ -87,6 +87,22 @@ for sub in solve verify reduce attention grad protocol codes; do
   "$S" $sub --help | grep -q -- "--timeout" || fail "$sub has no --timeout"
 done
 expect 2 "--timeout" "$S" solve $TINY --timeout nan
+# the time a request takes is estimated before the work
+expect 1 "about .* field operations \(limit --max-work" "$S" codes --code hermitian --q 251 --a 3
+# an external solver runs in its own process group: killed with it on
+# timeout and on SIGTERM, its private directory removed, no orphan left
+"$S" gen php --pigeons 11 --holes 10 -o "$T/php1110.cnf" >/dev/null
+mkdir -p "$T/tmp"
+TMPDIR="$T/tmp" expect 3 "timeout after 1 s" "$S" verify "$T/php1110.cnf" --k 2 --timeout 1
+sleep 0.2
+pgrep -f "$T/tmp" >/dev/null && fail "an external solver survived the timeout"
+[ -z "$(ls -A "$T/tmp")" ] || fail "the solver's private directory survived the timeout: $(ls -A "$T/tmp")"
+TMPDIR="$T/tmp" "$S" verify "$T/php1110.cnf" --k 2 > /dev/null 2>&1 & pid=$!
+sleep 1; kill -TERM $pid; wait $pid; rc=$?
+[ $rc = 143 ] || fail "verify under SIGTERM exited $rc, expected 143"
+sleep 0.2
+pgrep -f "$T/tmp" >/dev/null && fail "an external solver survived SIGTERM"
+[ -z "$(ls -A "$T/tmp")" ] || fail "the solver's private directory survived SIGTERM: $(ls -A "$T/tmp")"
 
 # --- part 4: empty formulas, unused variables ------------------------------
 printf 'p cnf 5 0\n' > "$T/empty5.cnf"; printf 'p cnf 0 0\n' > "$T/empty0.cnf"
