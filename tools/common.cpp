@@ -123,9 +123,9 @@ void add_timeout_option(CLI::App& app, double& seconds) {
 }
 
 int finish_stdout(const std::string& subcommand, int exit_code) {
-  std::cout.flush();
   errno = 0;
-  const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
+  std::cout.flush();
+  const bool failed = std::fflush(stdout) != 0 || !std::cout || std::ferror(stdout);
   if (!failed) return exit_code;
   const int err = errno;
   if (err != EPIPE)

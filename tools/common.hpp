@@ -46,8 +46,9 @@ CLI::Validator finite_number(const std::string& range = "", bool integer = false
 
 // After the subcommand's run: flushes standard output; a write error there
 // (> /dev/full, a full disk) is reported and turns the exit code into 1
-// (solve must not say 10 when its model line was lost). EPIPE (| head) ends
-// quietly with exit 1... as the reader is gone, nobody sees it.
+// (solve must not say 10 when its model line was lost). EPIPE (| head, with
+// SIGPIPE ignored; by default SIGPIPE ends the run silently) ends quietly
+// with exit 1, no message.
 int finish_stdout(const std::string& subcommand, int exit_code);
 
 // "--max-bytes" accepting 1000, 64M, 1G, 2GiB...
