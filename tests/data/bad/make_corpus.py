@@ -194,3 +194,7 @@ files["K4.npy"] = npy((2, 3))
 attention_dir("attention-key-gap", files)
 files = good_k3(d=0)
 attention_dir("attention-zero-width", files)
+# Issue 14: V entries near 1e308 make O overflow; refused, never written.
+files = {"Q.npy": npy((1, 1), [0.0]), "K1.npy": npy((2, 1), [0.0, 0.0]),
+         "V1.npy": npy((2, 1), [1.7e308, 1.7e308])}
+attention_dir("attention-overflow-v", files)
