@@ -13,6 +13,7 @@
 //  - parallel_rows: an OpenMP loop whose per-thread set-up and work items may
 //    throw (bad_alloc included): the first exception is kept, the other items
 //    are skipped, and it is rethrown after the region, never std::terminate;
+//    every item polls the run's deadline (--timeout, core/deadline.hpp);
 //  - one row-chunking policy with its budget, and the ordered reduction of
 //    chunk accumulators: the chunk count depends on the sizes only, never on
 //    the thread count, so sums are the same bit for bit for any thread count;
@@ -31,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "problems/attention_instance.hpp"
 
 namespace sethkit::attention {
@@ -199,6 +201,7 @@ void parallel_rows(FaultRegion region, std::size_t n, int threads, std::size_t c
       if (slot.failed()) continue;
       try {
         fault_point(region);
+        check_deadline();  // --timeout: TimeoutError, rethrown after the region
         body(static_cast<std::size_t>(i), *state);
       } catch (...) {
         slot.record();

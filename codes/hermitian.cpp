@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::codes {
@@ -58,7 +59,9 @@ struct HermitianCode::Parts {
     for (const Monomial& m : monomials) max_i = std::max(max_i, m.i);
     generator = Matrix(monomials.size(), n);
     std::vector<Element> xpow(max_i + 1), ypow(q);
+    DeadlinePoller poll(256);  // --timeout (core/deadline.hpp)
     for (std::size_t c = 0; c < points.size(); ++c) {
+      poll.poll();
       xpow[0] = ypow[0] = 1;
       for (std::uint64_t i = 1; i <= max_i; ++i) xpow[i] = field->mul(xpow[i - 1], points[c].x);
       for (std::uint64_t j = 1; j < q; ++j) ypow[j] = field->mul(ypow[j - 1], points[c].y);
@@ -108,7 +111,9 @@ std::vector<CurvePoint> HermitianCode::affine_points(const Field& field) {
   }
   std::vector<CurvePoint> points;
   points.reserve(q * q * q);
+  DeadlinePoller poll(64);
   for (Element x = 0; x < field.size(); ++x) {
+    poll.poll();
     const Element norm = field.pow(x, q + 1);
     if (norm >= q) throw std::logic_error("Hermitian curve: a norm fell outside F_q");
     for (Element y : by_trace[norm]) {

@@ -8,6 +8,7 @@
 
 #include <NTL/ZZ.h>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::codes {
@@ -319,7 +320,11 @@ std::vector<std::uint64_t> weight_distribution(const Field& field, const Matrix&
   check_enumeration(field, basis.rows(), limit);
   std::vector<std::uint64_t> counts(basis.cols() + 1, 0);
   const std::size_t deg = std::size_t(field.degree());
-  gray_walk(field, basis, [&](const std::vector<std::uint32_t>& word) { ++counts[coordinate_weight(word, deg)]; });
+  DeadlinePoller poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / std::max<std::size_t>(1, basis.cols()))));
+  gray_walk(field, basis, [&](const std::vector<std::uint32_t>& word) {
+    poll.poll();  // --timeout: about every 2^20 symbols
+    ++counts[coordinate_weight(word, deg)];
+  });
   return counts;
 }
 

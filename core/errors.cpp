@@ -6,6 +6,16 @@
 
 namespace sethkit {
 
+namespace {
+std::string timeout_text(double seconds) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "timeout after %g s", seconds);
+  return buf;
+}
+}  // namespace
+
+TimeoutError::TimeoutError(double seconds) : std::runtime_error(timeout_text(seconds)), seconds_(seconds) {}
+
 std::string human_bytes(double bytes) {
   if (!std::isfinite(bytes)) return "more than 1e308 B";
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

@@ -1,6 +1,7 @@
 // Typed errors shared by every module (the NTL idea: InputError, FileError,
 // ...). Library code throws; only the command line chooses an exit code:
-// InputError / SizeLimitError / ToolError -> exit 1, usage errors -> exit 2.
+// InputError / SizeLimitError / ToolError -> exit 1, usage errors
+// (UsageError) -> exit 2, TimeoutError -> exit 3.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,25 @@ class SizeLimitError : public std::runtime_error {
 
 // An external program (SAT solver) is missing or misbehaved.
 class ToolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The run's wall-clock budget (--timeout) ran out; thrown by
+// check_deadline() in a hot loop. The command line prints
+// "timeout after S s" and exits 3, with no output written.
+class TimeoutError : public std::runtime_error {
+ public:
+  explicit TimeoutError(double seconds);
+  double seconds() const { return seconds_; }
+
+ private:
+  double seconds_;
+};
+
+// A request that is misuse of the command line though found after parsing
+// (an output that is also an input, two outputs naming one file): exit 2.
+class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

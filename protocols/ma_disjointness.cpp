@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 #include "protocols/code_family.hpp"
 
@@ -104,8 +105,10 @@ void MaDisjointness::for_each_merlin_message(const std::function<void(std::span<
 std::size_t MaDisjointness::max_acceptance(std::span<const EncodedSet> encodings, std::uint64_t limit) const {
   const std::vector<Element> mu = honest_message(encodings);
   std::size_t best = 0;
+  DeadlinePoller poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / std::max<std::size_t>(1, mu.size()))));
   for_each_merlin_message(
       [&](std::span<const Element> mu_hat) {
+        poll.poll();  // --timeout
         std::size_t agree = 0;  // admissible by construction: count agreements with mu
         for (std::size_t j = 0; j < mu.size(); ++j) agree += mu_hat[j] == mu[j];
         best = std::max(best, agree);

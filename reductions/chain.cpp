@@ -134,10 +134,40 @@ SizeLimitError shared_budget_refusal(const SizeLimitError& e, double max_bytes, 
                         " covers the whole chain; already held by " + held_by + ": " + human_bytes(held) + ")");
 }
 
-ChainPlan plan_chain(const Cnf& cnf, const Route& route, double budget) {
+// The formula on the variables that occur in some clause, renumbered in
+// order; kept[i] is the original variable of new variable i + 1. Unchanged
+// (kept empty) when every variable occurs, or when none does (the split
+// needs a variable).
+static Cnf drop_unused_variables(const Cnf& cnf, std::vector<int>& kept) {
+  kept.clear();
+  std::vector<int> renumber(static_cast<std::size_t>(cnf.num_vars) + 1, 0);
+  for (const auto& clause : cnf.clauses)
+    for (int lit : clause) renumber[static_cast<std::size_t>(lit < 0 ? -lit : lit)] = 1;
+  int used = 0;
+  for (int v = 1; v <= cnf.num_vars; ++v)
+    if (renumber[static_cast<std::size_t>(v)]) renumber[static_cast<std::size_t>(v)] = ++used;
+  if (used == cnf.num_vars || used == 0) return cnf;
+  Cnf out;
+  out.num_vars = used;
+  out.clauses.reserve(cnf.clauses.size());
+  for (const auto& clause : cnf.clauses) {
+    std::vector<int> c;
+    c.reserve(clause.size());
+    for (int lit : clause) c.push_back(lit < 0 ? -renumber[std::size_t(-lit)] : renumber[std::size_t(lit)]);
+    out.clauses.push_back(std::move(c));
+  }
+  kept.reserve(static_cast<std::size_t>(used));
+  for (int v = 1; v <= cnf.num_vars; ++v)
+    if (renumber[static_cast<std::size_t>(v)]) kept.push_back(v);
+  return out;
+}
+
+ChainPlan plan_chain(const Cnf& input, const Route& route, double budget) {
   if (route.to == Level::sat) throw InputError("", "the sat level has no reduction to plan");
   ChainPlan plan;
-  plan.cnf = cnf;
+  plan.original_vars = input.num_vars;
+  plan.cnf = route.keep_unused ? input : drop_unused_variables(input, plan.kept_vars);
+  const Cnf& cnf = plan.cnf;
   plan.route = route;
   plan.budget = budget;
   plan.split = route.split.empty() ? split_variables(cnf.num_vars, route.k) : parse_split(route.split, cnf.num_vars, route.k);
@@ -301,7 +331,12 @@ std::vector<std::size_t> Chain::kov_tuple(Level level, const std::vector<std::si
 }
 
 std::vector<bool> Chain::map_back(Level level, const std::vector<std::size_t>& witness) const {
-  return kov_witness_to_assignment(plan.split, kov_tuple(level, witness));
+  std::vector<bool> x = kov_witness_to_assignment(plan.split, kov_tuple(level, witness));
+  if (plan.kept_vars.empty()) return x;
+  std::vector<bool> full(static_cast<std::size_t>(plan.original_vars), false);  // dropped: false
+  for (std::size_t i = 0; i < x.size() && i < plan.kept_vars.size(); ++i)
+    full[static_cast<std::size_t>(plan.kept_vars[i] - 1)] = x[i];
+  return full;
 }
 
 }  // namespace sethkit::reductions

@@ -65,6 +65,10 @@ struct Route {
   std::string backend = "exact";  // attention backend that will decide (carried for the deciders)
   bool explicit_gap_maxip = false;  // gap_maxip: also build the explicit 0/1 instance (reduce writes it)
   std::string split = {};  // the variable groups: empty (consecutive), "interleaved" or "1-7,8-14,15-20" (parse_split)
+  // Variables that occur in no clause are dropped before the split (each one
+  // doubles every party's vector count for nothing; map_back sets them false)
+  // unless keep_unused (--keep-unused) asks for the literal reduction.
+  bool keep_unused = false;
 };
 
 // The protocol route is taken (gap_maxip, or attention over --route protocol).
@@ -85,7 +89,10 @@ struct StageSize {
 };
 
 struct ChainPlan {
-  Cnf cnf;
+  Cnf cnf;  // the formula reduced: without its unused variables unless route.keep_unused
+  int original_vars = 0;       // the input CNF's variable count
+  std::vector<int> kept_vars;  // original (1-based) variable of each variable of cnf; empty: none dropped
+  int dropped_vars() const { return kept_vars.empty() ? 0 : original_vars - cnf.num_vars; }
   Route route;
   double budget = 0;  // the shared --max-bytes
   VariableSplit split;
@@ -127,7 +134,8 @@ struct Chain {
   // row map to its MaxIP tuple first. InputError when the witness has the
   // wrong length, an index out of range, or a padding row.
   std::vector<std::size_t> kov_tuple(Level level, const std::vector<std::size_t>& witness) const;
-  // The composed witness map: the assignment (assignment[v-1] is variable v)
+  // The composed witness map: the assignment (assignment[v-1] is variable v
+  // of the input CNF, plan.original_vars of them; dropped variables false)
   // that the witness encodes. Not checked on the CNF here (callers check).
   std::vector<bool> map_back(Level level, const std::vector<std::size_t>& witness) const;
 };

@@ -191,6 +191,7 @@ reductions::Route route_of(const DecideOptions& o) {
   r.attention_eps = o.attention_eps;
   r.backend = o.backend;
   r.split = o.split;
+  r.keep_unused = o.keep_unused;
   return r;
 }
 
@@ -206,6 +207,15 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
     auto model = solve_sat_brute_force(cnf);
     d.satisfiable = model.has_value();
     if (model) d.assignment = *model;
+  } else if (cnf.num_clauses() == 0 && !options.keep_unused) {
+    // No clauses: the kOV dimension is 0, every tuple is orthogonal (and every
+    // MaxIP tuple meets the threshold 0), so the answer is YES at every level;
+    // any assignment is a witness. (--keep-unused builds the literal reduction.)
+    d.solver = "none needed";
+    d.instance_summary = std::to_string(cnf.num_vars) + " variables, no clauses (kOV dimension 0)";
+    d.satisfiable = true;
+    d.assignment.assign(static_cast<std::size_t>(cnf.num_vars), false);
+    d.notes = "a formula with no clauses is satisfied by every assignment: every tuple is orthogonal";
   } else {
     // Every size is checked on the plan before anything is built.
     const ChainPlan plan = reductions::plan_chain(cnf, route_of(options), options.max_bytes);
@@ -223,6 +233,11 @@ Decision decide_cnf(const Cnf& cnf, const DecideOptions& options) {
       case Level::gap_maxip: decide_gap_maxip(chain, d); break;
       case Level::attention: decide_attention(chain, options, d); break;
       case Level::sat: break;
+    }
+    if (plan.dropped_vars() > 0) {
+      const std::string dropped = std::to_string(plan.dropped_vars()) +
+          " variables occur in no clause: dropped before the split, false in the witness (--keep-unused keeps them)";
+      d.notes = d.notes.empty() ? dropped : dropped + "; " + d.notes;
     }
   }
   check_witness(cnf, d);

@@ -44,6 +44,7 @@ struct DecideOptions {
   std::string code = "rs";       // gap_maxip: rs or hermitian
   double target_soundness = 0.5;  // gap_maxip: NO inner products <= this * n_C
   std::string split = {};         // variable groups (reductions::parse_split); empty: consecutive
+  bool keep_unused = false;  // keep variables that occur in no clause (reductions::Route::keep_unused)
 };
 
 struct Decision {

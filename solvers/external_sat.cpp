@@ -1,16 +1,22 @@
 #include "solvers/external_sat.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <memory>
+#include <thread>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "core/cleanup.hpp"
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 #include "problems/text_reader.hpp"
 
@@ -19,22 +25,30 @@ extern char** environ;
 namespace sethkit::solvers {
 namespace {
 
-// A private temporary directory, removed with everything in it on scope exit.
+// A private temporary directory, removed with everything in it on scope exit,
+// and by the signal handler (core/cleanup.hpp) on SIGINT/SIGTERM/SIGHUP.
 class TempDir {
  public:
   TempDir() {
+    install_cleanup_handlers();
     std::string pattern = (std::filesystem::temp_directory_path() / "sethkit-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw ToolError(std::string("cannot create a temporary directory: ") + std::strerror(errno));
     path_ = pattern;
+    guards_.push_back(std::make_unique<CleanupGuard>(path_.string(), CleanupKind::directory));
   }
   ~TempDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  std::string file(const char* name) const { return (path_ / name).string(); }
+  std::string file(const char* name) {
+    const std::string f = (path_ / name).string();
+    guards_.push_back(std::make_unique<CleanupGuard>(f, CleanupKind::file));
+    return f;
+  }
 
  private:
   std::filesystem::path path_;
+  std::vector<std::unique_ptr<CleanupGuard>> guards_;
 };
 
 std::string find_on_path(const std::string& binary) {
@@ -48,24 +62,55 @@ std::string find_on_path(const std::string& binary) {
   return {};
 }
 
-// Runs argv with stdout and stderr sent to files; returns the exit status.
+// Runs argv with stdout and stderr sent to files, in its own process group
+// (so that the group can be killed: on --timeout here, on a signal by the
+// cleanup handler); returns the exit status. TimeoutError when the run's
+// deadline passes first (the group is killed and reaped).
 int run_program(const std::vector<std::string>& argv, const std::string& stdout_path,
                 const std::string& stderr_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&attr, 0);
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setsigmask(&attr, &empty);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Signals wait until the group is registered, so none can leave an orphan.
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   pid_t pid;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  std::unique_ptr<CleanupGuard> group;
+  if (rc == 0) group = std::make_unique<CleanupGuard>(pid);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (rc != 0) throw ToolError("cannot start " + argv[0] + ": " + std::strerror(rc));
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw ToolError("waitpid failed for " + argv[0]);
+  for (;;) {
+    const pid_t got = ::waitpid(pid, &status, deadline_active() ? WNOHANG : 0);
+    if (got == pid) break;
+    if (got < 0 && errno != EINTR) throw ToolError("waitpid failed for " + argv[0]);
+    if (got == 0) {
+      if (deadline_expired()) {
+        ::kill(-pid, SIGKILL);
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        throw TimeoutError(deadline_budget());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
+  ::kill(-pid, SIGKILL);  // anything the solver left in its group
   if (WIFSIGNALED(status))
     throw ToolError(argv[0] + " was killed by signal " + std::to_string(WTERMSIG(status)));
   return WEXITSTATUS(status);

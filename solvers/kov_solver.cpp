@@ -1,5 +1,7 @@
 #include "solvers/kov_solver.hpp"
 
+#include "core/deadline.hpp"
+
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -173,6 +175,7 @@ KOvResult solve_kov_packed(const KOvInstance& inst) {
   std::atomic<int64_t> winner{-1};
   std::vector<std::size_t> witness;
   const auto n0 = static_cast<int64_t>(inst.parties[0].size());
+  DeadlineWatch watch(stop);  // --timeout raises stop; finish() then throws
 #pragma omp parallel
   {
     PackedSearch search(inst, stop);
@@ -188,6 +191,7 @@ KOvResult solve_kov_packed(const KOvInstance& inst) {
       }
     }
   }
+  if (winner.load() < 0) watch.finish();
   if (winner.load() >= 0) {
     result.found = true;
     result.witness = witness;
@@ -232,9 +236,11 @@ KOvResult solve_kov_small_dimension(const KOvInstance& inst) {
   std::atomic<bool> stop{false};
   std::vector<std::size_t> witness;
   const std::size_t rest = enumerated.size() - 1;
+  std::atomic<bool> timed{false};
+  DeadlineWatch watch(timed);
 #pragma omp parallel for schedule(dynamic, 16)
   for (int64_t i = 0; i < static_cast<int64_t>(first.size()); ++i) {
-    if (stop.load(std::memory_order_relaxed)) continue;
+    if (stop.load(std::memory_order_relaxed) || timed.load(std::memory_order_relaxed)) continue;
     std::vector<std::size_t> idx(rest, 0);
     const uint64_t base = d == 0 ? 0 : first.row(static_cast<std::size_t>(i))[0];
     // Odometer over the remaining enumerated parties.
@@ -256,9 +262,10 @@ KOvResult solve_kov_small_dimension(const KOvInstance& inst) {
       }
       std::size_t r = 0;
       while (r < rest && ++idx[r] == inst.parties[static_cast<std::size_t>(enumerated[r + 1])].size()) idx[r++] = 0;
-      if (r == rest || stop.load(std::memory_order_relaxed)) break;
+      if (r == rest || stop.load(std::memory_order_relaxed) || timed.load(std::memory_order_relaxed)) break;
     }
   }
+  if (!stop.load()) watch.finish();
   if (stop.load()) {
     result.found = true;
     result.witness = witness;

@@ -1,5 +1,7 @@
 #include "solvers/maxip_solver.hpp"
 
+#include "core/deadline.hpp"
+
 #include <algorithm>
 #include <atomic>
 
@@ -23,6 +25,7 @@ MaxIpResult run_parallel(std::size_t first_count, std::optional<int64_t> stop_at
   std::atomic<bool> stop{false};
   std::vector<Best> per_thread;
   MaxIpResult result;
+  DeadlineWatch watch(stop);  // --timeout raises stop; finish() then throws
 #pragma omp parallel
   {
     Best local;
@@ -35,6 +38,7 @@ MaxIpResult run_parallel(std::size_t first_count, std::optional<int64_t> stop_at
 #pragma omp critical(sethkit_maxip_merge)
     per_thread.push_back(std::move(local));
   }
+  watch.finish();
   for (auto& b : per_thread)
     if (b.value > result.best || (b.value == result.best && !b.tuple.empty() && b.tuple < result.argmax)) {
       result.best = b.value;

@@ -1,5 +1,6 @@
 #include "tools/attention.hpp"
 
+#include <cmath>
 #include <iostream>
 #include <optional>
 
@@ -7,6 +8,7 @@
 
 #include "attention/backend.hpp"
 #include "problems/attention_instance.hpp"
+#include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
@@ -72,8 +74,17 @@ int run_attention(const AttentionOptions& o) {
 
   NpyWriteOptions npy;
   npy.dtype = o.precision == "float" ? NpyDtype::float32 : NpyDtype::float64;
-  write_npy(o.output, {out.rows, out.cols}, out.o.data(), npy);
-  if (!o.logd.empty()) write_npy(o.logd, {out.rows}, out.log_d.data());
+  // O is a convex combination of V's rows: finite whenever V is. An
+  // overflowing sum (entries near 1e308) is refused, never written.
+  for (std::size_t i = 0; i < out.o.size(); ++i)
+    if (std::isinf(out.o[i]))
+      throw InputError(o.dir, "O entry (" + std::to_string(i / out.cols) + ", " + std::to_string(i % out.cols) +
+                                  ") overflows double: rescale V (divide it by a power of two, then multiply O back)");
+  // -o and --logd appear together or not at all (core/atomic_file.hpp).
+  OutputSet outputs;
+  outputs.add(o.output, [&](std::ostream& f) { write_npy(f, {out.rows, out.cols}, out.o.data(), npy); });
+  if (!o.logd.empty()) outputs.add(o.logd, [&](std::ostream& f) { write_npy(f, {out.rows}, out.log_d.data()); });
+  outputs.commit();
 
   if (o.json) {
     nlohmann::json j = res.report.to_json();

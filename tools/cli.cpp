@@ -1,13 +1,25 @@
 // The whole `sethkit` command line as a function, so that the executable
 // (tools/main.cpp) and the Python package (sethkit._sethkit._run_cli, used by
-// sethkit.solve and sethkit.verify for exactly the --json of the command
-// line) run the same code. Each subcommand lives in its own file with
-// setup_<sub> and run_<sub>; this file only wires them.
+// sethkit.solve, verify, protocol and codes for exactly the --json of the
+// command line) run the same code. Each subcommand lives in its own file with
+// setup_<sub> and run_<sub>; this file wires them and applies the rules every
+// subcommand shares: --timeout, hardened numeric options, options that do not
+// apply to the mode, outputs that would destroy an input, and the final
+// check of standard output.
+#include "tools/cli.hpp"
+
+#include <cstring>
+#include <functional>
 #include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
-#include "tools/cli.hpp"
+#include "core/atomic_file.hpp"
+#include "core/deadline.hpp"
+#include "core/errors.hpp"
 #include "tools/attention.hpp"
 #include "tools/check.hpp"
 #include "tools/codes.hpp"
@@ -21,6 +33,74 @@
 #include "tools/verify.hpp"
 
 namespace sethkit::tools {
+namespace {
+
+// The value an option was given, or "" (for paths: inputs and outputs).
+std::string given(CLI::App* sub, const std::string& name) {
+  CLI::Option* opt = sub->get_option_no_throw(name);
+  if (opt == nullptr || opt->count() == 0) return "";
+  return opt->results().empty() ? "" : opt->results().front();
+}
+
+std::vector<std::string> given_all(CLI::App* sub, const std::string& name) {
+  CLI::Option* opt = sub->get_option_no_throw(name);
+  if (opt == nullptr) return {};
+  return opt->results();
+}
+
+// Options that do not apply to the chosen mode are refused, not ignored.
+void refuse_unless(bool applies, const std::string& option, const std::string& why) {
+  if (!applies) throw sethkit::UsageError(option + " " + why);
+}
+
+void check_modes(CLI::App* sub, const std::string& name, const SolveOptions& solve, const ReduceOptions& reduce,
+                 const AttentionOptions& attention, const ProtocolOptions& protocol, const GradOptions& grad) {
+  auto has = [sub](const char* opt) { return sub->get_option_no_throw(opt) && sub->count(opt) > 0; };
+  if (name == "solve") {
+    const bool gap = solve.via == "gap-maxip" || (solve.via == "attention" && solve.route == "protocol");
+    if (has("--code")) refuse_unless(gap, "--code", "applies only to the protocol route (--via gap-maxip, or --via attention --route protocol)");
+    if (has("--soundness")) refuse_unless(gap, "--soundness", "applies only to the protocol route (--via gap-maxip, or --via attention --route protocol)");
+    if (has("--backend")) refuse_unless(solve.via == "attention", "--backend", "applies only to --via attention");
+    if (has("--route")) refuse_unless(solve.via == "attention", "--route", "applies only to --via attention");
+    if (has("--kov-algorithm")) refuse_unless(solve.via == "kov", "--kov-algorithm", "applies only to --via kov");
+    if (has("--no-prune")) refuse_unless(solve.via == "kov", "--no-prune", "applies only to --via kov");
+  } else if (name == "reduce") {
+    const bool gap = reduce.to == "gap-maxip" || reduce.route == "protocol";
+    if (has("--code")) refuse_unless(gap, "--code", "applies only to the protocol route (--to gap-maxip, or --route protocol)");
+    if (has("--soundness")) refuse_unless(gap, "--soundness", "applies only to the protocol route (--to gap-maxip, or --route protocol)");
+    if (has("--eps")) refuse_unless(reduce.to == "attention", "--eps", "applies only to --to attention");
+  } else if (name == "attention") {
+    if (has("--eps")) refuse_unless(attention.backend != "exact", "--eps", "applies only to an approximate backend (the exact backend has no error target); use --backend poly");
+  } else if (name == "grad") {
+    if (has("--eps")) refuse_unless(grad.backend != "exact", "--eps", "applies only to --backend poly (the exact backend has no error target)");
+  } else if (name == "protocol") {
+    if (has("--m")) refuse_unless(protocol.file.empty(), "--m", "cannot be given with a FILE (the universe is the CNF's clause count)");
+  }
+}
+
+// Inputs and outputs of the run, so that no output destroys an input.
+void check_paths(CLI::App* sub) {
+  std::vector<std::string> inputs;
+  for (const char* in : {"FILE", "DIR", "--paper", "--target"})
+    for (const std::string& v : given_all(sub, in)) inputs.push_back(v);
+  std::vector<sethkit::NamedPath> outputs;
+  for (const char* out : {"--output", "--logd"}) {
+    const std::string v = given(sub, out);
+    if (!v.empty()) outputs.push_back({std::string(out) == "--output" ? "-o" : out, v});
+  }
+  sethkit::check_outputs_distinct(inputs, outputs);
+}
+
+int unknown_subcommand(const CLI::App& app, const std::string& name) {
+  std::string list;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    list += (list.empty() ? "" : ", ") + sub->get_name();
+  std::cerr << "sethkit: error: unknown subcommand '" << name.substr(0, 32) << "'; the subcommands are: " << list
+            << " (sethkit SUBCOMMAND --help for each)\n";
+  return kExitUsage;
+}
+
+}  // namespace
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"sethkit: hardness reductions and algorithms for tensor softmax attention"};
@@ -48,6 +128,19 @@ int run_cli(int argc, char** argv) {
   SweepOptions sweep;
   CLI::App* sweep_cmd = setup_sweep(app, sweep);
 
+  double timeout = 0;
+  // verify and sweep have their own --timeout (for the whole run, over child processes).
+  for (CLI::App* sub : {solve_cmd, reduce_cmd, attention_cmd, protocol_cmd, grad_cmd, codes_cmd})
+    add_timeout_option(*sub, timeout);
+  harden_numeric_options(app);
+
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      known = known || sub->check_name(argv[1]);
+    if (!known) return unknown_subcommand(app, argv[1]);
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -61,16 +154,31 @@ int run_cli(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (solve_cmd->parsed()) return run_guarded("solve", [&] { return run_solve(solve); });
-  if (reduce_cmd->parsed()) return run_guarded("reduce", [&] { return run_reduce(reduce); });
-  if (verify_cmd->parsed()) return run_guarded("verify", [&] { return run_verify(verify); });
-  if (attention_cmd->parsed()) return run_guarded("attention", [&] { return run_attention(attention); });
-  if (protocol_cmd->parsed()) return run_guarded("protocol", [&] { return run_protocol(protocol); });
-  if (grad_cmd->parsed()) return run_guarded("grad", [&] { return run_grad(grad); });
-  if (codes_cmd->parsed()) return run_guarded("codes", [&] { return run_codes(codes); });
-  if (check_cmd->parsed()) return run_guarded("check", [&] { return run_check(check); });
-  if (gen_cmd->parsed()) return run_guarded("gen", [&] { return run_gen(gen); });
-  if (sweep_cmd->parsed()) return run_guarded("sweep", [&] { return run_sweep(sweep); });
+  // The deadline is process-wide: set (or cleared) at every call, since the
+  // Python package runs several command lines in one process.
+  sethkit::set_deadline(timeout);
+  const std::vector<std::pair<CLI::App*, std::function<int()>>> runs = {
+      {solve_cmd, [&] { return run_solve(solve); }},
+      {reduce_cmd, [&] { return run_reduce(reduce); }},
+      {verify_cmd, [&] { return run_verify(verify); }},
+      {attention_cmd, [&] { return run_attention(attention); }},
+      {protocol_cmd, [&] { return run_protocol(protocol); }},
+      {grad_cmd, [&] { return run_grad(grad); }},
+      {codes_cmd, [&] { return run_codes(codes); }},
+      {check_cmd, [&] { return run_check(check); }},
+      {gen_cmd, [&] { return run_gen(gen); }},
+      {sweep_cmd, [&] { return run_sweep(sweep); }},
+  };
+  for (const auto& [cmd, run] : runs) {
+    if (!cmd->parsed()) continue;
+    const std::string name = cmd->get_name();
+    const int rc = run_guarded(name, [&] {
+      check_modes(cmd, name, solve, reduce, attention, protocol, grad);  // before any work
+      check_paths(cmd);
+      return run();
+    });
+    return finish_stdout(name, rc);
+  }
   return kExitUsage;
 }
 

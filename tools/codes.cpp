@@ -2,6 +2,11 @@
 // Theorem 4.4 / 4.5; DESIGN.md "Command line", `codes`).
 #include "tools/codes.hpp"
 
+#include <cstdio>
+
+#include <algorithm>
+#include <cmath>
+
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -43,6 +48,9 @@ CLI::App* setup_codes(CLI::App& app, CodesOptions& o) {
   sub->add_option("--max-codewords", o.max_codewords,
                   "enumerate at most this many codewords (of the code or its dual) for the exact minimum distance")
       ->check(CLI::Range(core::find_option("codes.max_codewords").min, core::find_option("codes.max_codewords").max))
+      ->capture_default_str();
+  sub->add_option("--max-work", o.max_work, "field operations the code's construction may take (estimated first; over it: refused)")
+      ->check(CLI::Range(1.0, 1e18))
       ->capture_default_str();
   sub->add_flag("--time-encode", o.time_encode, "also measure encoding speed (codewords per second, random messages)");
   sub->add_flag("--json", o.json, "print one JSON object instead of a table");
@@ -113,6 +121,22 @@ int run_codes(const CodesOptions& o) {
     family["evaluation_points"] = rs->points();
     code = std::move(rs);
   } else {
+    // The estimate before the work: each of the q^3 points takes q - 1
+    // products for y's powers, two exponentiations and a product a row.
+    if (o.q > 1 && o.q < (1 << 20) && o.a >= 0) {
+      const double q = double(o.q);
+      const double dim = double(codes::HermitianCode::riemann_roch_dimension(std::uint64_t(o.q), std::uint64_t(o.a)));
+      const double work = q * q * q * (q + 2.0 * std::log2(q) + dim + 1.0);
+      // A generator past kMaxMatrixEntries is refused by the code itself.
+      if (work > o.max_work && q * q * q * std::max(dim, 1.0) <= codes::kMaxMatrixEntries) {
+        char text[256];
+        std::snprintf(text, sizeof text,
+                      "the Hermitian code over GF(%lld^2) has n = q^3 = %.0f positions; building it takes about "
+                      "%.3g field operations (limit --max-work %.3g); raise --max-work or use a smaller --q",
+                      static_cast<long long>(o.q), q * q * q, work, o.max_work);
+        throw SizeLimitError(text);
+      }
+    }
     auto h = std::make_unique<codes::HermitianCode>(o.q, o.a);
     family["q"] = h->q();
     family["a"] = h->a();

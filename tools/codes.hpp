@@ -28,6 +28,7 @@ struct CodesOptions {
   std::uint64_t max_codewords = core::option_as<std::uint64_t>("codes.max_codewords");  // enumeration limit for min_distance
   bool time_encode = false;       // report encode speed (codewords per second)
   bool json = false;
+  double max_work = 2e9;  // field operations the construction may take (estimated before work)
 };
 
 CLI::App* setup_codes(CLI::App& app, CodesOptions& options);

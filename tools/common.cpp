@@ -2,10 +2,16 @@
 
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <new>
 #include <stdexcept>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::tools {
@@ -14,6 +20,12 @@ int run_guarded(const std::string& subcommand, const std::function<int()>& body)
   const std::string prefix = "sethkit " + subcommand + ": ";
   try {
     return body();
+  } catch (const TimeoutError& e) {
+    std::cerr << prefix << e.what() << '\n';
+    return kExitTimeout;
+  } catch (const UsageError& e) {
+    std::cerr << prefix << "error: " << e.what() << '\n';
+    return kExitUsage;
   } catch (const InputError& e) {
     std::cerr << prefix << "error: " << e.what() << '\n';
   } catch (const SizeLimitError& e) {
@@ -37,12 +49,102 @@ void add_protocol_options(CLI::App& app, std::string& code, double& soundness) {
       ->capture_default_str();
 }
 
+namespace {
+
+// Accepts a decimal number only: digits, sign, '.', exponent. Refuses
+// nan/inf and hexadecimal (strtod would take 0x10 and inf).
+bool plain_decimal(const std::string& text) {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'))
+      return false;
+  return std::isdigit(static_cast<unsigned char>(text.back())) || text.back() == '.';
+}
+
+std::string quote_value(const std::string& text) {
+  std::string shown = text.size() > 32 ? text.substr(0, 32) + "..." : text;
+  for (char& c : shown)
+    if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
+  return "'" + shown + "'";
+}
+
+}  // namespace
+
+CLI::Validator finite_number(const std::string& range, bool integer) {
+  return CLI::Validator(
+      [range, integer](std::string& text) -> std::string {
+        // Vectors ("2,3") are split by CLI11 before the check: one element here.
+        if (!plain_decimal(text))
+          return "value " + quote_value(text) + " is not a finite decimal number" +
+                 (range.empty() ? "" : "; allowed: " + range);
+        errno = 0;
+        if (integer) {  // strtoll saturates: ERANGE is an overflow CLI11 would hide
+          char* end = nullptr;
+          (void)std::strtoll(text.c_str(), &end, 10);
+          if (*end != '\0') return "value " + quote_value(text) + " is not an integer" + (range.empty() ? "" : "; allowed: " + range);
+          if (errno == ERANGE) return "value " + quote_value(text) + " is out of range" + (range.empty() ? "" : "; allowed: " + range);
+          return std::string{};
+        }
+        const double v = std::strtod(text.c_str(), nullptr);
+        if (!std::isfinite(v) || errno == ERANGE)
+          return "value " + quote_value(text) + " is out of range" + (range.empty() ? "" : "; allowed: " + range);
+        return std::string{};
+      },
+      "", "FINITE");
+}
+
+void harden_numeric_options(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    const std::string type = opt->get_type_name();
+    if (type.rfind("FLOAT", 0) != 0 && type.rfind("INT", 0) != 0 && type.rfind("UINT", 0) != 0 &&
+        type.rfind("NUMBER", 0) != 0)
+      continue;
+    std::string range;
+    for (int i = 0;; ++i) {
+      try {
+        const std::string d = opt->get_validator(i)->get_description();
+        if (!d.empty()) range += (range.empty() ? "" : ", ") + d;
+      } catch (const CLI::OptionNotFound&) {
+        break;
+      }
+    }
+    const bool integer = type.rfind("INT", 0) == 0 || type.rfind("UINT", 0) == 0;
+    if (range.empty()) range = integer ? "an integer" : "a finite number";
+    opt->check(finite_number(range, integer));
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) harden_numeric_options(*sub);
+}
+
+void add_timeout_option(CLI::App& app, double& seconds) {
+  app.add_option("--timeout", seconds, "wall-clock budget of the run in seconds; past it: exit 3, nothing written")
+      ->check(CLI::Range(1e-3, 1e9))
+      ->check(finite_number("SECONDS in [0.001 - 1e9]"))
+      ->type_name("SECONDS");
+}
+
+int finish_stdout(const std::string& subcommand, int exit_code) {
+  errno = 0;
+  std::cout.flush();
+  const bool failed = std::fflush(stdout) != 0 || !std::cout || std::ferror(stdout);
+  if (!failed) return exit_code;
+  const int err = errno;
+  if (err != EPIPE)
+    std::cerr << "sethkit " << subcommand << ": error: cannot write standard output: "
+              << (err ? std::strerror(err) : "write error") << '\n';
+  return kExitError;
+}
+
 void add_max_bytes_option(CLI::App& app, double& max_bytes) {
   app.add_option_function<std::string>(
          "--max-bytes",
          [&max_bytes](const std::string& text) {
            std::size_t used = 0;
            double value = 0;
+           if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.') ||
+               text.find_first_of("xXpP") != std::string::npos || text.find("inf") != std::string::npos ||
+               text.find("nan") != std::string::npos)
+             throw CLI::ValidationError("--max-bytes", "expected a decimal number of bytes (K, M, G suffixes), found " +
+                                                           quote_value(text) + "; allowed: (0, 1e18]");
            try {
              value = std::stod(text, &used);
            } catch (const std::exception&) {
@@ -53,7 +155,8 @@ void add_max_bytes_option(CLI::App& app, double& max_bytes) {
            else if (unit == "M" || unit == "MiB") value *= 1024.0 * 1024;
            else if (unit == "G" || unit == "GiB") value *= 1024.0 * 1024 * 1024;
            else if (!unit.empty()) throw CLI::ValidationError("--max-bytes", "unknown unit '" + unit + "' (use K, M or G)");
-           if (!(value > 0)) throw CLI::ValidationError("--max-bytes", "must be positive");
+           if (!(value > 0) || !(value <= 1e18))
+             throw CLI::ValidationError("--max-bytes", "value " + quote_value(text) + " is out of range; allowed: (0, 1e18]");
            max_bytes = value;
          },
          "refuse to build or write an instance larger than this (bytes; K, M, G suffixes; default 1G)")

@@ -18,14 +18,39 @@ namespace sethkit::tools {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;   // bad input, refusal, failed tool
 inline constexpr int kExitUsage = 2;   // command-line misuse
+inline constexpr int kExitTimeout = 3;  // --timeout ran out (nothing written)
 inline constexpr int kExitSatisfiable = 10;
 inline constexpr int kExitUnsatisfiable = 20;
 
 inline constexpr double kDefaultMaxBytes = core::option("cli.max_bytes");
 
-// Runs body; InputError, SizeLimitError, ToolError and bad_alloc become
+// Runs body; TimeoutError -> "timeout after S s", exit 3; UsageError ->
+// exit 2; InputError, SizeLimitError, ToolError and bad_alloc become
 // "sethkit SUB: error: ..." on stderr and exit 1.
 int run_guarded(const std::string& subcommand, const std::function<int()>& body);
+
+// "--timeout SECONDS": the run's wall-clock budget (core/deadline.hpp),
+// finite and in (0, 1e9].
+void add_timeout_option(CLI::App& app, double& seconds);
+
+// Option values (issue 14 part 5): adds to every numeric option of app and
+// its subcommands (type FLOAT, INT, UINT, NUMBER) a check that refuses NaN,
+// infinities, hexadecimal and the like, naming the option, the value and the
+// allowed range (from the option's other checks). Call after every option is
+// added.
+void harden_numeric_options(CLI::App& app);
+
+// "a finite number" validator for one option; `range` describes the allowed
+// values in the refusal ("in (0, 1)").
+// `integer`: also refuses fractions and values past 64 bits.
+CLI::Validator finite_number(const std::string& range = "", bool integer = false);
+
+// After the subcommand's run: flushes standard output; a write error there
+// (> /dev/full, a full disk) is reported and turns the exit code into 1
+// (solve must not say 10 when its model line was lost). EPIPE (| head, with
+// SIGPIPE ignored; by default SIGPIPE ends the run silently) ends quietly
+// with exit 1, no message.
+int finish_stdout(const std::string& subcommand, int exit_code);
 
 // "--max-bytes" accepting 1000, 64M, 1G, 2GiB...
 void add_max_bytes_option(CLI::App& app, double& max_bytes);

@@ -36,6 +36,7 @@ CLI::App* setup_reduce(CLI::App& app, ReduceOptions& o) {
       ->capture_default_str();
   add_protocol_options(*sub, o.code, o.soundness);
   add_max_bytes_option(*sub, o.max_bytes);
+  sub->add_flag("--keep-unused", o.keep_unused, "keep variables that occur in no clause (default: dropped before the split)");
   sub->add_flag("--quiet", o.quiet, "print nothing on success");
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");
   return sub;
@@ -91,6 +92,7 @@ reductions::Route route_of(const ReduceOptions& o) {
   r.attention_eps = o.eps;
   r.explicit_gap_maxip = true;
   r.split = o.split;
+  r.keep_unused = o.keep_unused;
   return r;
 }
 
@@ -126,6 +128,10 @@ std::vector<std::string> split_comments(const ReduceOptions& o, const reductions
     for (int v : split.vars[p]) vars += (vars.empty() ? "" : " ") + std::to_string(v);
     comments.push_back("party " + std::to_string(p + 1) + ": variables " + vars);
   }
+  if (plan.dropped_vars() > 0)
+    comments.push_back(std::to_string(plan.dropped_vars()) +
+                       " variables occur in no clause and were dropped before the split (--keep-unused keeps "
+                       "them); variables below are renumbered in order");
   if (plan.route.to == reductions::Level::maxip)
     comments.push_back("direct route: a'_1 = [1;a_1], a'_2 = [1;-a_2], a'_p = [1;a_p]; YES iff max = M = " +
                        std::string("the number of clauses"));
@@ -236,13 +242,16 @@ int run_reduce(const ReduceOptions& o) {
   const KOvInstance& kov = chain.kov;
   const std::string summary = write_reduction(o, chain, fnv1a64_of_file(o.file));
   if (!o.quiet) {
-    std::cout << "c wrote " << o.output << ": " << summary;
+    std::ostream& info = o.output == "-" ? std::cerr : std::cout;  // -o -: stdout holds the instance
+    if (plan.dropped_vars() > 0)
+      info << "c " << plan.dropped_vars() << " variables occur in no clause: dropped before the split\n";
+    info << "c wrote " << o.output << ": " << summary;
     if (route.to != reductions::Level::gap_maxip) {
-      std::cout << ", n =";  // the kOV party sizes the instance was built from
-      for (auto n : kov.sizes()) std::cout << ' ' << n;
+      info << ", n =";  // the kOV party sizes the instance was built from
+      for (auto n : kov.sizes()) info << ' ' << n;
     }
-    if (bytes > 0) std::cout << " (" << human_bytes(bytes) << ")";
-    std::cout << '\n';
+    if (bytes > 0) info << " (" << human_bytes(bytes) << ")";
+    info << '\n';
   }
   return kExitOk;
 }

@@ -27,6 +27,7 @@ struct ReduceOptions {
   double max_bytes = kDefaultMaxBytes;
   bool quiet = false;
   bool lenient = false;
+  bool keep_unused = false;
 };
 
 CLI::App* setup_reduce(CLI::App& app, ReduceOptions& options);

@@ -50,6 +50,7 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
       ->capture_default_str();
   add_split_option(*sub, o.split);
   add_max_bytes_option(*sub, o.max_bytes);
+  sub->add_flag("--keep-unused", o.keep_unused, "keep variables that occur in no clause (default: dropped before the split)");
   sub->add_flag("--json", o.json, "print one JSON object instead of s/v lines");
   sub->add_flag("--quiet", o.quiet, "no 'c' comment lines");
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");
@@ -107,7 +108,14 @@ int solve_cnf(const SolveOptions& o) {
   options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
   options.split = o.split;
-  const solvers::Decision d = o.via == "cadical" ? decide_with_cadical(cnf) : solvers::decide_cnf(cnf, options);
+  options.keep_unused = o.keep_unused;
+  solvers::Decision d;
+  try {
+    d = o.via == "cadical" ? decide_with_cadical(cnf) : solvers::decide_cnf(cnf, options);
+  } catch (const TimeoutError&) {
+    if (!o.json) std::cout << "s UNKNOWN\n" << std::flush;  // SAT-competition answer for "no answer"
+    throw;
+  }
   const int exit_code = d.satisfiable ? kExitSatisfiable : kExitUnsatisfiable;
 
   if (o.json) {

@@ -33,6 +33,7 @@ struct SolveOptions {
   bool json = false;
   bool quiet = false;
   bool lenient = false;
+  bool keep_unused = false;
 };
 
 CLI::App* setup_solve(CLI::App& app, SolveOptions& options);

@@ -5,7 +5,8 @@
 # tests/cli/CMakeLists.txt (uses sethkit_cli_test and CLI_OUT from there).
 set(CHAIN_GUARD_DIR ${CMAKE_CURRENT_BINARY_DIR}/size-guards-chain)
 file(MAKE_DIRECTORY ${CHAIN_GUARD_DIR})
-# No clauses: kOV dimension d = 0, so the vectors take no storage, yet every
+# No clauses: kOV dimension d = 0 (solve answers it at once unless
+# --keep-unused asks for the literal reduction, guarded here), so the vectors take no storage, yet every
 # solver spends memory per vector (this once ran out of memory, or shifted
 # 1 << 45 into undefined behaviour).
 file(WRITE ${CHAIN_GUARD_DIR}/v90-c0.cnf "p cnf 90 0\n")
@@ -18,11 +19,11 @@ set(CLI_EXTRA "-DREJECT_RE=inf EiB|[0-9]\\.000000|e\\+308|internal error")
 # kMaxPartyVectors (2^33): 90 variables over k = 2 is 2^45 vectors a party.
 sethkit_cli_test(guard_kov_party_vectors 1
   "sethkit solve: refused: the kOV instance would have 2\\^45 vectors in party 1, above the limit 2\\^33"
-  solve ${CHAIN_GUARD_DIR}/v90-c0.cnf --via kov --k 2)
+  solve ${CHAIN_GUARD_DIR}/v90-c0.cnf --via kov --k 2 --keep-unused)
 # d = 0 still costs a word a vector: 3 x 2^30 vectors, 24 GiB.
 sethkit_cli_test(guard_kov_bytes_no_clauses 1
   "refused: the kOV instance \\(3 parties, 2\\^30 vectors each, d = 0\\) needs 24.00 GiB \\(limit 1.00 GiB\\)"
-  solve ${CHAIN_GUARD_DIR}/v90-c0.cnf --via kov --k 3)
+  solve ${CHAIN_GUARD_DIR}/v90-c0.cnf --via kov --k 3 --keep-unused)
 # A MaxIP file of empty vectors is a "-" line each: 2 x 2^20 of them.
 sethkit_cli_test(guard_reduce_maxip_no_clauses 1
   "refused: writing the maxip instance to .*x.maxip needs 4.00 MiB \\(limit 1.00 MiB\\)"
@@ -30,7 +31,7 @@ sethkit_cli_test(guard_reduce_maxip_no_clauses 1
 # Gap-MaxIP brute force over kMaxGapMaxIpWork, counted as powers of two.
 sethkit_cli_test(guard_gap_maxip_work 1
   "refused: deciding the Gap-MaxIP instance by brute force means 2\\^60.0 tuples, about 2\\^61.6 field operations \\(limit 20000000000\\)"
-  solve ${CHAIN_GUARD_DIR}/v60-c1.cnf --via gap-maxip --k 3)
+  solve ${CHAIN_GUARD_DIR}/v60-c1.cnf --via gap-maxip --k 3 --keep-unused)
 # Merlin's messages before any code is built (uf20: 2^62.5 per vector).
 sethkit_cli_test(guard_reduce_merlin_messages 1
   "sethkit reduce: refused: Merlin's 2\\^62.5 messages per party-1 vector needs [0-9.]+ EiB \\(limit 1.00 GiB\\)"

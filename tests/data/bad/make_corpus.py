@@ -223,3 +223,7 @@ attention_dir("attention-manifest-long-garbage", files)
 files = good_k3()
 files["manifest.json/README"] = "manifest.json is a directory here; the reader must say so\n"
 attention_dir("attention-manifest-directory", files)
+# Issue 14: V entries near 1e308 make O overflow; refused, never written.
+files = {"Q.npy": npy((1, 1), [0.0]), "K1.npy": npy((2, 1), [0.0, 0.0]),
+         "V1.npy": npy((2, 1), [1.7e308, 1.7e308])}
+attention_dir("attention-overflow-v", files)
