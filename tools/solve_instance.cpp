@@ -12,6 +12,7 @@
 
 #include "core/errors.hpp"
 #include "problems/attention_instance.hpp"
+#include "problems/decompress.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
 #include "reductions/chain.hpp"
@@ -312,6 +313,12 @@ json map_back(const SolveOptions& o, const std::string& format, const Answer& a,
 std::string detect_format(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  // Standard input, a FIFO, a device or a missing file: never opened here
+  // (a FIFO would block). The CNF reader reads "-" and refuses the rest
+  // with the precise message.
+  if (path == "-" || !fs::exists(path, ec) ||
+      (!fs::is_regular_file(path, ec) && !fs::is_directory(path, ec)))
+    return "cnf";
   if (fs::is_directory(path, ec)) {
     if (fs::exists(fs::path(path) / "Q.npy", ec)) return "attention";
     throw InputError(path, "is a directory, but not an attention directory (no Q.npy): give a CNF, kOV or MaxIP "
@@ -320,6 +327,9 @@ std::string detect_format(const std::string& path) {
   const std::string head = head_of(path, 65536);
   if (head.rfind("SETHKOV1", 0) == 0) return "kov";
   if (head.rfind("SETHMIP1", 0) == 0) return "maxip";
+  // Compressed input is a CNF (SAT competition files come as .cnf.gz/.xz):
+  // the DIMACS reader decompresses it and names a corrupt stream.
+  if (detect_compression(head) != Compression::none) return "cnf";
   std::istringstream in(head);
   std::string line;
   while (std::getline(in, line)) {

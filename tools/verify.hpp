@@ -22,7 +22,6 @@
 
 namespace sethkit::tools {
 
-inline constexpr int kExitTimeout = 3;   // a time limit was reached, or verify --strict skipped a level
 inline constexpr int kExitDisagree = 4;  // verify: a level disagrees with the reference
 
 struct VerifyOptions {

@@ -25,6 +25,8 @@ from ._sethkit import (  # noqa: F401
     Cnf,
     InputError,
     SizeLimitError,
+    TimeoutError,
+    UsageError,
     ToolError,
     __version__,
     parse_cnf,
@@ -35,7 +37,7 @@ from ._chain import Instance, plan, protocol, reduce, solve, verify  # noqa: F40
 from . import codes  # noqa: F401
 
 __all__ = [
-    "Cnf", "InputError", "SizeLimitError", "ToolError", "__version__",
+    "Cnf", "InputError", "SizeLimitError", "TimeoutError", "ToolError", "UsageError", "__version__",
     "attention", "attention_backward", "backends", "parse_cnf", "read_cnf",
     "Instance", "plan", "reduce", "solve", "verify", "protocol", "codes",
 ]

@@ -117,16 +117,19 @@ def reduce(cnf, to, k=3, *, route=None, code="rs", soundness=0.5, eps=1e-6, max_
 
 def _run_json(args):
     """Runs a command line in process with --json; returns (exit code, dict).
-    Bad input and refusals raise as the library does."""
+    Bad input, usage errors, refusals and timeouts raise as the library does."""
     code, out, err = _sethkit._run_cli([str(a) for a in args] + ["--json"])
-    if code in (1, 2):
+    # verify reports its timeouts (3) and disagreements (4) in its document.
+    if code in (1, 2) or (code == 3 and args[0] != "verify"):
         message = err.strip().splitlines()[-1] if err.strip() else out.strip()
         message = message.split("error: ", 1)[-1]
+        if code == 2:
+            raise _sethkit.UsageError(message)
+        if code == 3:
+            raise _sethkit.TimeoutError(message)
         if "refused" in message or "needs" in message and "limit" in message:
             raise _sethkit.SizeLimitError(message)
         raise _sethkit.InputError(message)
-    if code == 3:
-        raise TimeoutError(err.strip())
     try:
         return code, _json.loads(out)
     except ValueError:

@@ -8,13 +8,13 @@ sethkit_cli_test(verify_disagree 4 "tiny-sat.cnf .*UNSAT \\(--expect\\) +DISAGRE
   verify examples/tiny-sat.cnf --k 2 --levels sat,kov --expect unsat)
 # Every level refused (41 variables, 8 MiB): skipped with the refusal, never agree.
 set(CLI_EXTRA "-DREJECT_RE=SAT\\+w|[1-9][0-9]* agree")
-sethkit_cli_test(verify_all_refused 0 "wide-41.cnf .* skipped +skipped +skipped .* unchecked\n  sat skipped: refused: brute-force SAT over 41 variables.*  kov\\(k=2\\) skipped: refused: .*summary: 1 files, 6 levels: 0 agree, 0 DISAGREE, 6 skipped, 0 timeout"
-  verify tests/data/wide-41.cnf --k 2 --max-bytes 8M)
+sethkit_cli_test(verify_all_refused 0 "wide-41-used.cnf .* skipped +skipped +skipped .* unchecked\n  sat skipped: refused: brute-force SAT over 41 variables.*  kov\\(k=2\\) skipped: refused: .*summary: 1 files, 6 levels: 0 agree, 0 DISAGREE, 6 skipped, 0 timeout"
+  verify tests/data/wide-41-used.cnf --k 2 --max-bytes 8M)
 sethkit_cli_test(verify_all_refused_strict 3 "unchecked.*6 skipped.*--strict: a skip fails the run"
-  verify tests/data/wide-41.cnf --k 2 --max-bytes 8M --strict)
+  verify tests/data/wide-41-used.cnf --k 2 --max-bytes 8M --strict)
 set(CLI_EXTRA)
 sethkit_cli_test(verify_all_refused_json 0 "\"status\": \"skipped\".*\"verdict\": \"unchecked\".*\"all_agree\": false"
-  verify tests/data/wide-41.cnf --k 2 --max-bytes 8M --json)
+  verify tests/data/wide-41-used.cnf --k 2 --max-bytes 8M --json)
 sethkit_cli_test(verify_timeout_level 3 "timeout.*kov\\(k=2\\) timeout: over --timeout-level 0.001 s.*[1-9][0-9]* timeout"
   verify examples/uf20-01.cnf --k 2 --levels kov --timeout-level 0.001)
 sethkit_cli_test(verify_timeout_run 3 "the run's --timeout 0.001 s was reached.*0 agree.*2 timeout"

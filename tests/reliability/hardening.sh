@@ -93,7 +93,7 @@ expect 1 "about .* field operations \(limit --max-work" "$S" codes --code hermit
 # timeout and on SIGTERM, its private directory removed, no orphan left
 "$S" gen php --pigeons 11 --holes 10 -o "$T/php1110.cnf" >/dev/null
 mkdir -p "$T/tmp"
-TMPDIR="$T/tmp" expect 3 "timeout after 1 s" "$S" verify "$T/php1110.cnf" --k 2 --timeout 1
+TMPDIR="$T/tmp" expect 3 "the run's --timeout 1 s was reached" "$S" verify "$T/php1110.cnf" --k 2 --timeout 1
 sleep 0.2
 pgrep -f "$T/tmp" >/dev/null && fail "an external solver survived the timeout"
 [ -z "$(ls -A "$T/tmp")" ] || fail "the solver's private directory survived the timeout: $(ls -A "$T/tmp")"
