@@ -102,20 +102,35 @@ inline constexpr OptionSpec kOptions[] = {
 };
 // clang-format on
 
+// The entry named `name`, or null. constexpr, not consteval: clang 14 (the
+// fuzz build) refuses a consteval function that passes its parameter on to
+// another consteval function.
+constexpr const OptionSpec* option_lookup(std::string_view name) {
+  for (const OptionSpec& o : kOptions)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
 // The entry named `name`; a compile error (consteval) when there is none.
 consteval const OptionSpec& option_spec(std::string_view name) {
-  for (const OptionSpec& o : kOptions)
-    if (o.name == name) return o;
-  throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
+  const OptionSpec* o = option_lookup(name);
+  if (o == nullptr) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
+  return *o;
 }
 
 // The default of `name`.
-consteval double option(std::string_view name) { return option_spec(name).value; }
+consteval double option(std::string_view name) {
+  const OptionSpec* o = option_lookup(name);
+  if (o == nullptr) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
+  return o->value;
+}
 
 // The default of `name` as T; a compile error unless it is exactly a T.
 template <class T>
 consteval T option_as(std::string_view name) {
-  const double v = option_spec(name).value;
+  const OptionSpec* o = option_lookup(name);
+  if (o == nullptr) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
+  const double v = o->value;
   if constexpr (std::is_integral_v<T>) {
     if (!(v >= double(std::numeric_limits<T>::min()) && v < 2.0 * (double(std::numeric_limits<T>::max() / 2) + 1)))
       throw std::invalid_argument("core::option_as: the default is out of this integer type's range");

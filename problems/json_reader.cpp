@@ -71,6 +71,11 @@ json parse_json_strict(std::string_view text, const std::string& where, int max_
       throw InputError(where, "invalid JSON: unexpected bytes after the JSON value (byte " +
                                   std::to_string(byte) + at + ")");
     throw InputError(where, "invalid JSON at byte " + std::to_string(byte) + at + ": " + reason_of(e));
+  } catch (const json::out_of_range&) {
+    // A number past double's range (found by fuzzing: '-20.39722e99959399').
+    throw InputError(where, "invalid JSON: a number is out of the range of a double");
+  } catch (const json::exception& e) {
+    throw InputError(where, std::string("invalid JSON: ") + quote_excerpt(e.what()));
   }
 }
 
