@@ -18,6 +18,8 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -102,35 +104,38 @@ inline constexpr OptionSpec kOptions[] = {
 };
 // clang-format on
 
-// The entry named `name`, or null. constexpr, not consteval: clang 14 (the
-// fuzz build) refuses a consteval function that passes its parameter on to
-// another consteval function.
-constexpr const OptionSpec* option_lookup(std::string_view name) {
-  for (const OptionSpec& o : kOptions)
-    if (o.name == name) return &o;
-  return nullptr;
+// The index of the entry named `name`, or kOptionCount when there is none.
+// An index, not a pointer: GCC's sanitizer build refuses to compare the
+// address of a table entry with null in a constant expression. constexpr,
+// not consteval: clang 14 (the fuzz build) refuses a consteval function that
+// passes its parameter on to another consteval function.
+inline constexpr std::size_t kOptionCount = std::size(kOptions);
+constexpr std::size_t option_index(std::string_view name) {
+  for (std::size_t i = 0; i < kOptionCount; ++i)
+    if (kOptions[i].name == name) return i;
+  return kOptionCount;
 }
 
 // The entry named `name`; a compile error (consteval) when there is none.
 consteval const OptionSpec& option_spec(std::string_view name) {
-  const OptionSpec* o = option_lookup(name);
-  if (o == nullptr) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
-  return *o;
+  const std::size_t i = option_index(name);
+  if (i == kOptionCount) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
+  return kOptions[i];
 }
 
 // The default of `name`.
 consteval double option(std::string_view name) {
-  const OptionSpec* o = option_lookup(name);
-  if (o == nullptr) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
-  return o->value;
+  const std::size_t i = option_index(name);
+  if (i == kOptionCount) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
+  return kOptions[i].value;
 }
 
 // The default of `name` as T; a compile error unless it is exactly a T.
 template <class T>
 consteval T option_as(std::string_view name) {
-  const OptionSpec* o = option_lookup(name);
-  if (o == nullptr) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
-  const double v = o->value;
+  const std::size_t i = option_index(name);
+  if (i == kOptionCount) throw std::invalid_argument("core::option: no option of this name in core/options.hpp");
+  const double v = kOptions[i].value;
   if constexpr (std::is_integral_v<T>) {
     if (!(v >= double(std::numeric_limits<T>::min()) && v < 2.0 * (double(std::numeric_limits<T>::max() / 2) + 1)))
       throw std::invalid_argument("core::option_as: the default is out of this integer type's range");
