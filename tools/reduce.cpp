@@ -80,13 +80,10 @@ namespace {
 // protocol route's MaxIP level, the explicit Gap-MaxIP instance.
 reductions::Route route_of(const ReduceOptions& o) {
   reductions::Route r;
-  r.to = reductions::parse_level(o.to);
+  const reductions::LevelAndRoute target = reductions::parse_target(o.to, o.route);
+  r.to = target.level;
+  r.route = target.route;
   r.k = o.k;
-  const bool protocol = o.route == "protocol" || (o.route.empty() && r.to == reductions::Level::gap_maxip);
-  if (r.to == reductions::Level::gap_maxip && !protocol)
-    throw InputError("", "--to gap-maxip is the protocol route's level; for the direct route use --to maxip");
-  if (r.to == reductions::Level::maxip && protocol) r.to = reductions::Level::gap_maxip;
-  r.route = protocol ? reductions::RouteKind::protocol : reductions::RouteKind::direct;
   r.code = o.code;
   r.target_soundness = o.soundness;
   r.attention_eps = o.eps;
