@@ -1,5 +1,6 @@
 #include "tools/attention.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "problems/attention_instance.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
 
@@ -53,13 +55,19 @@ CLI::App* setup_attention(CLI::App& app, AttentionOptions& o) {
   sub->add_option("--threads", o.threads, "OpenMP threads (0: default)")->check(CLI::Range(0, attention::kMaxThreads));
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print what was run as JSON");
+  add_progress_options(*sub, o.progress, o.quiet, "no progress on stderr");
   return sub;
 }
 
 int run_attention(const AttentionOptions& o) {
+  ProgressReporter progress("attention", Progress::enabled(o.progress, o.quiet));
+  auto start = std::chrono::steady_clock::now();
+  progress.stage("reading " + o.dir);
   AttentionReadOptions read;
   read.max_bytes = o.max_bytes;
   const AttentionInstance inst = read_attention_directory(o.dir, read);
+  const double read_seconds = lap_seconds(start);
+  progress.stage(o.backend + " attention, rows");
   const attention::Backend& backend = attention::find_backend(o.backend);
   attention::BackendOptions options;
   options.scale = o.scale;
@@ -71,6 +79,8 @@ int run_attention(const AttentionOptions& o) {
   // Checks the capabilities, plans and refuses (SizeLimitError with the size) itself.
   const attention::BackendResult res = backend.run(inst, options);
   const attention::AttentionOutput& out = res.out;
+  const double compute_seconds = lap_seconds(start);
+  progress.stage("writing " + o.output);
 
   NpyWriteOptions npy;
   npy.dtype = o.precision == "float" ? NpyDtype::float32 : NpyDtype::float64;
@@ -85,9 +95,13 @@ int run_attention(const AttentionOptions& o) {
   outputs.add(o.output, [&](std::ostream& f) { write_npy(f, {out.rows, out.cols}, out.o.data(), npy); });
   if (!o.logd.empty()) outputs.add(o.logd, [&](std::ostream& f) { write_npy(f, {out.rows}, out.log_d.data()); });
   outputs.commit();
+  const double write_seconds = lap_seconds(start);
+  progress.finish();
 
   if (o.json) {
     nlohmann::json j = res.report.to_json();
+    j["instance"] = attention_instance_json(inst);
+    j["times"] = {{"read", read_seconds}, {"compute", compute_seconds}, {"write", write_seconds}};
     j["output"] = o.output;
     if (!o.logd.empty()) j["logd"] = o.logd;
     std::cout << j.dump(2) << '\n';
