@@ -55,6 +55,9 @@ struct Problem {
   std::optional<CausalWindow> window;
   std::size_t tile_a = 0, tile_b = 0;
   const PaperDx* dx = nullptr;  // T = double only
+  // k = 2: side a is the unit side, whose dV is dropped and no prefix side
+  // reads wv, so W = P V_b is not needed (5 GEMMs per tile instead of 6).
+  bool unit_a = false;
   std::size_t prefix() const { return sides.size() - 2; }
 };
 
@@ -235,7 +238,7 @@ class RowBackward {
     for (std::size_t t = 0; t < n; ++t) g[t] = s[t] * (g[t] - delta_);
     // Values: dV_b += P^T Zv; W = P V_b gives dV_a and wv.
     gemm(true, false, bb, dv, ba, T(1), s, bb, w_.zv.data(), dv, T(1), acc_.d_values[depth + 1].data() + b0 * dv, dv);
-    gemm(false, false, ba, dv, bb, T(1), s, bb, vb, b.value_ld, T(0), w_.w.data(), dv);
+    if (!p_.unit_a) gemm(false, false, ba, dv, bb, T(1), s, bb, vb, b.value_ld, T(0), w_.w.data(), dv);
     // Keys: dK_b += scale G^T Z; H = G K_b gives dK_a and u.
     gemm(true, false, bb, d, ba, p_.scale, g, bb, w_.z.data(), d, T(1), acc_.d_keys[depth + 1].data() + b0 * d, d);
     gemm(false, false, ba, d, bb, T(1), g, bb, kb, b.key_ld, T(0), w_.h.data(), d);
@@ -247,6 +250,7 @@ class RowBackward {
         dk[c] += p_.scale * qp[c] * h[c];
         w_.u[c] += key[c] * h[c];
       }
+      if (p_.unit_a) continue;
       const T* wr = w_.w.data() + r * dv;
       const T* value = a.value + (a0 + r) * a.value_ld;
       T* dvr = acc_.d_values[depth].data() + (a0 + r) * dv;
@@ -316,6 +320,7 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   p.window = options.window;
   p.dx = dx;
   p.sides = layout.sides;
+  p.unit_a = layout.unit;
   p.tile_a = std::min(tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(tuning.tile_b, p.sides[p.prefix() + 1].rows);
 
