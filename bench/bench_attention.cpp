@@ -22,7 +22,7 @@
 //
 //   build/bench/bench_attention [--sizes 256,512,768] [--threads 2] [--reps 3]
 //                               [--precision both|float|double] [--window-seq 4096]
-//                               [--cpu-time] [--no-one-thread]
+//                               [--cpu-time] [--no-one-thread] [--forward-only]
 //                               [--tile-a A --tile-b B --grad-tile-a A --grad-tile-b B]
 #include <omp.h>
 
@@ -63,6 +63,7 @@ struct Args {
   std::size_t window_seq = 4096;
   bool fp32 = true, fp64 = true;
   bool one_thread = true;  // also time 1 thread (the scaling columns)
+  bool backward = true;
   std::size_t tile_a = 0, tile_b = 0, grad_tile_a = 0, grad_tile_b = 0;  // 0: the defaults
 };
 const Args* g_args = nullptr;
@@ -175,11 +176,11 @@ void run_precision(const Args& a, const char* name) {
     Inputs<T> in(n);
     in.forward(a.threads, std::nullopt);  // warm-up, and O / log D for the backward
     const double f = best_seconds(a.reps, [&] { in.forward(a.threads, std::nullopt); });
-    const double b = best_seconds(a.reps, [&] { in.backward(a.threads, std::nullopt); });
+    const double b = a.backward ? best_seconds(a.reps, [&] { in.backward(a.threads, std::nullopt); }) : 0.0;
     double f1 = 0, b1 = 0;
     if (a.one_thread) {
       f1 = best_seconds(a.reps, [&] { in.forward(1, std::nullopt); });
-      b1 = best_seconds(a.reps, [&] { in.backward(1, std::nullopt); });
+      if (a.backward) b1 = best_seconds(a.reps, [&] { in.backward(1, std::nullopt); });
     }
     const double n3d = double(n) * double(n) * double(n) * double(kD);
     const double fg = 4 * n3d / f / 1e9, bg = 12 * n3d / b / 1e9;
@@ -193,7 +194,7 @@ void run_precision(const Args& a, const char* name) {
     Inputs<T> in(n);
     in.forward(a.threads, w);
     const double f = best_seconds(a.reps, [&] { in.forward(a.threads, w); });
-    const double b = best_seconds(a.reps, [&] { in.backward(a.threads, w); });
+    const double b = a.backward ? best_seconds(a.reps, [&] { in.backward(a.threads, w); }) : 0.0;
     double tuples = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const auto ra = kernel::window_range(i, w.w1, n), rb = kernel::window_range(i, w.w2, n);
@@ -233,6 +234,10 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--cpu-time") {
       g_cpu_time = true;
+      continue;
+    }
+    if (arg == "--forward-only") {
+      a.backward = false;
       continue;
     }
     if (arg == "--no-one-thread") {
