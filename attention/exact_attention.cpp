@@ -54,6 +54,9 @@ struct Problem {
   T scale = 0;
   std::optional<CausalWindow> window;  // on sides a and b (k = 3)
   std::size_t tile_a = 0, tile_b = 0;  // clamped to the side lengths
+  // Rows of K_a per tile when a window cuts K_b's range below tile_b (see
+  // RowAttention::tiles); tile_a without a window.
+  std::size_t tile_a_wide = 0;
   std::size_t prefix() const { return sides.size() - 2; }
 };
 
@@ -61,12 +64,12 @@ struct Problem {
 template <class T>
 struct Scratch {
   std::vector<T> s;        // tile_a x tile_b scores, then probabilities
-  std::vector<T> w;        // tile_a x d_v: P V_b
+  std::vector<T> w;        // tile_a_wide x d_v: P V_b
   std::vector<T> vp;       // (prefix + 1) x d_v: prefix value products
   std::vector<double> u;   // d_v
   std::vector<double> acc; // d_v
   explicit Scratch(const Problem<T>& p)
-      : s(p.tile_a * p.tile_b), w(p.tile_a * p.dv), vp((p.prefix() + 1) * p.dv, T(1)), u(p.dv),
+      : s(p.tile_a * p.tile_b), w(p.tile_a_wide * p.dv), vp((p.prefix() + 1) * p.dv, T(1)), u(p.dv),
         acc(p.dv) {}
 };
 
@@ -75,7 +78,7 @@ struct Scratch {
 template <class T>
 class MatrixScorer {
  public:
-  explicit MatrixScorer(const Problem<T>& p) : p_(p), qp_((p.prefix() + 1) * p.d), z_(p.tile_a * p.d) {}
+  explicit MatrixScorer(const Problem<T>& p) : p_(p), qp_((p.prefix() + 1) * p.d), z_(p.tile_a_wide * p.d) {}
 
   void start_row(std::size_t i) {
     const T* q = p_.q + i * p_.q_ld;
@@ -107,7 +110,7 @@ class MatrixScorer {
  private:
   const Problem<T>& p_;
   std::vector<T> qp_;  // (prefix + 1) x d: q, q (.) K_1[j_1], ...
-  std::vector<T> z_;   // tile_a x d
+  std::vector<T> z_;   // tile_a_wide x d
 };
 
 // Scores from the caller's k-way inner product.
@@ -135,6 +138,12 @@ class OracleScorer {
   std::vector<std::size_t> idx_;
   std::size_t i_ = 0;
 };
+
+// tile_a_wide: with a window, up to kWideTiles times tile_a (within the side).
+inline constexpr std::size_t kWideTiles = 8;
+std::size_t wide_tile_a(std::size_t tile_a, std::size_t len_a, bool window) {
+  return window ? std::min(len_a, kWideTiles * tile_a) : tile_a;
+}
 
 // Work items per query row of the forward: 1 from kSplitQueryRows rows on;
 // below, enough key-side parts for kSplitQueryRows items in all, each part
@@ -243,8 +252,16 @@ class RowAttention {
   }
 
   void tiles(const T* vp) {
-    for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi && finite_; a0 += p_.tile_a) {
-      const std::size_t ba = std::min(p_.tile_a, range_a_.hi - a0);
+    // A window that leaves fewer than tile_b keys of K_b (FBGEMM's w2 = 32)
+    // would make every product ba x 32: the a-tiles grow instead, up to
+    // tile_a_wide, so a tile keeps about tile_a x tile_b scores and the
+    // GEMMs their shape (the time per allowed tuple stays near full
+    // attention's). A function of the row's ranges only.
+    const std::size_t len_b = range_b_.hi - range_b_.lo;
+    const std::size_t step =
+        len_b >= p_.tile_b ? p_.tile_a : std::min(p_.tile_a_wide, p_.tile_a * std::max<std::size_t>(1, p_.tile_b / len_b));
+    for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi && finite_; a0 += step) {
+      const std::size_t ba = std::min(step, range_a_.hi - a0);
       bool new_a = true;
       for (std::size_t b0 = range_b_.lo; b0 < range_b_.hi && finite_; b0 += p_.tile_b) {
         const std::size_t bb = std::min(p_.tile_b, range_b_.hi - b0);
@@ -381,10 +398,12 @@ void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads, s
 // n_q counts the O and log D this call allocates (0 when they are the
 // caller's); n_rows is the query row count either way.
 double working_bytes(std::size_t n_q, std::size_t n_rows, std::size_t d, std::size_t dv, int k, std::size_t len_a,
-                     std::size_t len_b, double copied, std::size_t scalar, const ExactTuning& t, int threads) {
+                     std::size_t len_b, double copied, std::size_t scalar, const ExactTuning& t, int threads,
+                     bool window) {
   const double tile_a = double(std::min(t.tile_a, len_a)), tile_b = double(std::min(t.tile_b, len_b));
-  const double per_thread = double(scalar) * (tile_a * tile_b + tile_a * dv + double(k) * dv + double(k) * d +
-                                              tile_a * d) +
+  const double wide = double(wide_tile_a(std::min(t.tile_a, len_a), len_a, window));
+  const double per_thread = double(scalar) * (tile_a * tile_b + wide * dv + double(k) * dv + double(k) * d +
+                                              wide * d) +
                             16.0 * dv + 8.0 * k;
   // The key-side partials of a split run: (max, sum, accumulator) doubles
   // per work item.
@@ -426,6 +445,7 @@ Problem<T> matrix_problem(const MatrixView<T>& q, const kernel::SideLayout<T>& l
   p.sides = layout.sides;
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
+  p.tile_a_wide = wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
   return p;
 }
 
@@ -465,8 +485,8 @@ double matrix_working_bytes(const AttentionInstance& inst, const ExactOptions& o
   const double copied = single ? double(inst.entries()) : 0;  // float32 works on rounded copies
   const std::size_t n_b = inst.keys.back().rows;
   const std::size_t n_a = inst.k == 2 ? 1 : inst.keys[inst.keys.size() - 2].rows;
-  return working_bytes(inst.n_q(), inst.n_q(), inst.d(), inst.d_v(), inst.k, n_a, n_b, copied, single ? 4 : 8, options.tuning,
-                       threads);
+  return working_bytes(inst.n_q(), inst.n_q(), inst.d(), inst.d_v(), inst.k, n_a, n_b, copied, single ? 4 : 8,
+                       options.tuning, threads, options.window.has_value());
 }
 
 }  // namespace
@@ -527,7 +547,8 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   const double scale = resolve_scale(options.scale, inst.scale);
   const int threads = resolve_threads(options.threads);
   const std::size_t n_b = inst.values.back().rows, n_a = k == 2 ? 1 : inst.values[inst.values.size() - 2].rows;
-  check_working_bytes(working_bytes(inst.n_q, inst.n_q, 0, dv, k, n_a, n_b, 0, 8, options.tuning, threads), inst.n_q, dv,
+  check_working_bytes(working_bytes(inst.n_q, inst.n_q, 0, dv, k, n_a, n_b, 0, 8, options.tuning, threads,
+                                    options.window.has_value()), inst.n_q, dv,
                       threads, options.max_bytes);
 
   AttentionOutput out;
@@ -548,6 +569,7 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   for (const auto& v : inst.values) p.sides.push_back({nullptr, v.data.data(), v.rows, 0, dv});
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
+  p.tile_a_wide = wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
   BlasSingleThreaded blas_guard;
   run_rows(p, [&] { return OracleScorer(p, inst.score, k == 2); }, threads, options.tuning.rows_per_task,
            out.o.data(), dv, out.log_d.data());
@@ -570,7 +592,8 @@ void exact_forward(const MatrixView<T>& q, const std::vector<MatrixView<T>>& key
   const int threads = resolve_threads(options.threads);
   const std::size_t n_b = keys.back().rows, n_a = k == 2 ? 1 : keys[keys.size() - 2].rows;
   // The outputs are the caller's: only the scratch counts.
-  check_working_bytes(working_bytes(0, n_q, d, dv, k, n_a, n_b, 0, sizeof(T), options.tuning, threads), n_q, dv, threads,
+  check_working_bytes(working_bytes(0, n_q, d, dv, k, n_a, n_b, 0, sizeof(T), options.tuning, threads,
+                                    options.window.has_value()), n_q, dv, threads,
                       options.max_bytes);
   const kernel::SideLayout<T> layout = kernel::make_sides(keys, values, d, dv);
   const Problem<T> p = matrix_problem(q, layout, dv, scale, options);
