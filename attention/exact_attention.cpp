@@ -54,6 +54,9 @@ struct Problem {
   T scale = 0;
   std::optional<CausalWindow> window;  // on sides a and b (k = 3)
   std::size_t tile_a = 0, tile_b = 0;  // clamped to the side lengths
+  // Rows of K_a per tile when a window cuts K_b's range below tile_b (see
+  // RowAttention::tiles); tile_a without a window.
+  std::size_t tile_a_wide = 0;
   std::size_t prefix() const { return sides.size() - 2; }
 };
 
@@ -61,12 +64,12 @@ struct Problem {
 template <class T>
 struct Scratch {
   std::vector<T> s;        // tile_a x tile_b scores, then probabilities
-  std::vector<T> w;        // tile_a x d_v: P V_b
+  std::vector<T> w;        // tile_a_wide x d_v: P V_b
   std::vector<T> vp;       // (prefix + 1) x d_v: prefix value products
   std::vector<double> u;   // d_v
   std::vector<double> acc; // d_v
   explicit Scratch(const Problem<T>& p)
-      : s(p.tile_a * p.tile_b), w(p.tile_a * p.dv), vp((p.prefix() + 1) * p.dv, T(1)), u(p.dv),
+      : s(p.tile_a * p.tile_b), w(p.tile_a_wide * p.dv), vp((p.prefix() + 1) * p.dv, T(1)), u(p.dv),
         acc(p.dv) {}
 };
 
@@ -75,7 +78,7 @@ struct Scratch {
 template <class T>
 class MatrixScorer {
  public:
-  explicit MatrixScorer(const Problem<T>& p) : p_(p), qp_((p.prefix() + 1) * p.d), z_(p.tile_a * p.d) {}
+  explicit MatrixScorer(const Problem<T>& p) : p_(p), qp_((p.prefix() + 1) * p.d), z_(p.tile_a_wide * p.d) {}
 
   void start_row(std::size_t i) {
     const T* q = p_.q + i * p_.q_ld;
@@ -107,7 +110,7 @@ class MatrixScorer {
  private:
   const Problem<T>& p_;
   std::vector<T> qp_;  // (prefix + 1) x d: q, q (.) K_1[j_1], ...
-  std::vector<T> z_;   // tile_a x d
+  std::vector<T> z_;   // tile_a_wide x d
 };
 
 // Scores from the caller's k-way inner product.
@@ -136,6 +139,33 @@ class OracleScorer {
   std::size_t i_ = 0;
 };
 
+// tile_a_wide: with a window, up to kWideTiles times tile_a (within the side).
+inline constexpr std::size_t kWideTiles = 8;
+std::size_t wide_tile_a(std::size_t tile_a, std::size_t len_a, bool window) {
+  return window ? std::min(len_a, kWideTiles * tile_a) : tile_a;
+}
+
+// Work items per query row of the forward: 1 from kSplitQueryRows rows on;
+// below, enough key-side parts for kSplitQueryRows items in all, each part
+// at least kSplitMinRows rows of K_a (smaller ones are not worth a work
+// item). A function of the sizes only (never the thread count).
+inline constexpr std::size_t kSplitQueryRows = 16;
+inline constexpr std::size_t kSplitMinRows = 128;
+std::size_t key_parts(std::size_t n_q, std::size_t len_a) {
+  if (n_q >= kSplitQueryRows || n_q == 0) return 1;
+  const std::size_t most = (len_a + kSplitMinRows - 1) / kSplitMinRows;
+  return std::max<std::size_t>(1, std::min((kSplitQueryRows + n_q - 1) / n_q, most));
+}
+// The side split: 0 (side a), or 1 (side b) when a has one row.
+template <class T>
+int split_side(const Problem<T>& p) {
+  return p.sides[p.prefix()].rows > 1 ? 0 : 1;
+}
+template <class T>
+std::size_t key_parts(const Problem<T>& p) {
+  return key_parts(p.n_q, p.sides[p.prefix() + split_side(p)].rows);
+}
+
 // One query row, streamed through the online softmax.
 template <class T, class Scorer>
 class RowAttention {
@@ -146,6 +176,16 @@ class RowAttention {
   // Writes O[i,:] and log D_i. Returns false on a non-finite score.
   template <class OutT>
   bool run(std::size_t i, OutT* out, double* log_d) {
+    if (!accumulate(i, 0, 1)) return false;
+    finish(static_cast<double>(m_), l_, w_.acc.data(), p_.dv, out, log_d);
+    return true;
+  }
+
+  // Absorbs part `part` of `parts` of row i's tuples: the a-tiles of its
+  // (window-cut) K_a range split into `parts` contiguous groups. Afterwards
+  // max(), sum() and acc() hold the online-softmax state of that part.
+  // Returns false on a non-finite score.
+  bool accumulate(std::size_t i, std::size_t part, std::size_t parts) {
     const Side<T>& a = p_.sides[p_.prefix()];
     const Side<T>& b = p_.sides[p_.prefix() + 1];
     range_a_ = {0, a.rows};
@@ -153,6 +193,17 @@ class RowAttention {
     if (p_.window) {
       range_a_ = window_range(i, p_.window->w1, a.rows);
       range_b_ = window_range(i, p_.window->w2, b.rows);
+    }
+    if (parts > 1) {
+      // Side a, or side b when a has one row (k = 2's unit side).
+      Range& r = split_side(p_) == 0 ? range_a_ : range_b_;
+      const std::size_t tile = split_side(p_) == 0 ? p_.tile_a : p_.tile_b;
+      if (!r.empty()) {
+        const std::size_t tiles = (r.hi - r.lo + tile - 1) / tile;
+        const std::size_t lo = r.lo + (part * tiles / parts) * tile;
+        const std::size_t hi = r.lo + ((part + 1) * tiles / parts) * tile;
+        r = {lo, std::min(hi, r.hi)};
+      }
     }
     m_ = -std::numeric_limits<T>::infinity();
     l_ = 0;
@@ -162,16 +213,23 @@ class RowAttention {
       scorer_.start_row(i);
       prefix(0);
     }
-    if (!finite_) return false;
-    if (l_ == 0) {
-      // No allowed tuple: D_i is an empty sum. O = 0 by convention, log D = -inf.
-      std::fill(out, out + p_.dv, OutT(0));
+    return finite_;
+  }
+  double max() const { return static_cast<double>(m_); }
+  double sum() const { return l_; }
+  const double* acc() const { return w_.acc.data(); }
+
+  // O = acc / l and log D = m + log l; no tuple (l = 0): D_i is an empty
+  // sum, O = 0 by convention and log D = -inf.
+  template <class OutT>
+  static void finish(double m, double l, const double* acc, std::size_t dv, OutT* out, double* log_d) {
+    if (l == 0) {
+      std::fill(out, out + dv, OutT(0));
       *log_d = -std::numeric_limits<double>::infinity();
     } else {
-      for (std::size_t c = 0; c < p_.dv; ++c) out[c] = static_cast<OutT>(w_.acc[c] / l_);
-      *log_d = static_cast<double>(m_) + std::log(l_);
+      for (std::size_t c = 0; c < dv; ++c) out[c] = static_cast<OutT>(acc[c] / l);
+      *log_d = m + std::log(l);
     }
-    return true;
   }
 
  private:
@@ -194,8 +252,16 @@ class RowAttention {
   }
 
   void tiles(const T* vp) {
-    for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi && finite_; a0 += p_.tile_a) {
-      const std::size_t ba = std::min(p_.tile_a, range_a_.hi - a0);
+    // A window that leaves fewer than tile_b keys of K_b (FBGEMM's w2 = 32)
+    // would make every product ba x 32: the a-tiles grow instead, up to
+    // tile_a_wide, so a tile keeps about tile_a x tile_b scores and the
+    // GEMMs their shape (the time per allowed tuple stays near full
+    // attention's). A function of the row's ranges only.
+    const std::size_t len_b = range_b_.hi - range_b_.lo;
+    const std::size_t step =
+        len_b >= p_.tile_b ? p_.tile_a : std::min(p_.tile_a_wide, p_.tile_a * std::max<std::size_t>(1, p_.tile_b / len_b));
+    for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi && finite_; a0 += step) {
+      const std::size_t ba = std::min(step, range_a_.hi - a0);
       bool new_a = true;
       for (std::size_t b0 = range_b_.lo; b0 < range_b_.hi && finite_; b0 += p_.tile_b) {
         const std::size_t bb = std::min(p_.tile_b, range_b_.hi - b0);
@@ -265,14 +331,58 @@ void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads, s
     Scratch<T> scratch;
   };
   std::atomic<bool> overflow{false};
-  kernel::parallel_rows(
-      kernel::FaultRegion::exact_forward, p.n_q, threads, rows_per_task,
-      [&] { return State{make_scorer(), Scratch<T>(p)}; },
-      [&](std::size_t i, State& st) {
-        if (overflow.load(std::memory_order_relaxed)) return;
-        RowAttention<T, Scorer> row(p, st.scorer, st.scratch);
-        if (!row.run(i, o + i * o_ld, log_d + i)) overflow = true;
-      });
+  const std::size_t parts = key_parts(p);
+  if (parts == 1) {
+    kernel::parallel_rows(
+        kernel::FaultRegion::exact_forward, p.n_q, threads, rows_per_task,
+        [&] { return State{make_scorer(), Scratch<T>(p)}; },
+        [&](std::size_t i, State& st) {
+          if (overflow.load(std::memory_order_relaxed)) return;
+          RowAttention<T, Scorer> row(p, st.scorer, st.scratch);
+          if (!row.run(i, o + i * o_ld, log_d + i)) overflow = true;
+        });
+  } else {
+    // Few query rows: each row's key side is split into `parts` groups of
+    // a-tiles, one work item each, and the partial (max, sum, accumulator)
+    // states are merged per row in part order (llama.cpp's
+    // ggml_flash_attn_ext_reduce_partials): with M = max_p m_p,
+    //   l = sum_p exp(m_p - M) l_p,  acc = sum_p exp(m_p - M) acc_p.
+    // `parts` depends on the sizes only, so the result is the same bit for
+    // bit for any thread count.
+    const std::size_t items = p.n_q * parts, stride = p.dv + 2;
+    std::vector<double> partial(items * stride);
+    kernel::parallel_rows(
+        kernel::FaultRegion::exact_forward, items, threads, 1, [&] { return State{make_scorer(), Scratch<T>(p)}; },
+        [&](std::size_t item, State& st) {
+          if (overflow.load(std::memory_order_relaxed)) return;
+          RowAttention<T, Scorer> row(p, st.scorer, st.scratch);
+          if (!row.accumulate(item / parts, item % parts, parts)) {
+            overflow = true;
+            return;
+          }
+          double* slot = partial.data() + item * stride;
+          slot[0] = row.sum() > 0 ? row.max() : -std::numeric_limits<double>::infinity();
+          slot[1] = row.sum();
+          std::copy(row.acc(), row.acc() + p.dv, slot + 2);
+        });
+    if (!overflow) {
+      std::vector<double> acc(p.dv);
+      for (std::size_t i = 0; i < p.n_q; ++i) {
+        const double* first = partial.data() + i * parts * stride;
+        double m = -std::numeric_limits<double>::infinity(), l = 0;
+        for (std::size_t q = 0; q < parts; ++q) m = std::max(m, first[q * stride]);
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (std::size_t q = 0; q < parts; ++q) {
+          const double* slot = first + q * stride;
+          if (slot[1] == 0) continue;
+          const double f = std::exp(slot[0] - m);
+          l += f * slot[1];
+          for (std::size_t c = 0; c < p.dv; ++c) acc[c] += f * slot[2 + c];
+        }
+        RowAttention<T, Scorer>::finish(m, l, acc.data(), p.dv, o + i * o_ld, log_d + i);
+      }
+    }
+  }
   if (overflow) {
     throw InputError("", "score overflow: some attention score is not finite in " +
                              std::string(sizeof(T) == 4 ? "float32" : "float64") +
@@ -285,13 +395,21 @@ void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads, s
 // log D in double, `copied` input scalars converted to the working precision,
 // and per thread a Scratch and a scorer (tiles clamped to the side lengths,
 // as the run clamps them).
-double working_bytes(std::size_t n_q, std::size_t d, std::size_t dv, int k, std::size_t len_a, std::size_t len_b,
-                     double copied, std::size_t scalar, const ExactTuning& t, int threads) {
+// n_q counts the O and log D this call allocates (0 when they are the
+// caller's); n_rows is the query row count either way.
+double working_bytes(std::size_t n_q, std::size_t n_rows, std::size_t d, std::size_t dv, int k, std::size_t len_a,
+                     std::size_t len_b, double copied, std::size_t scalar, const ExactTuning& t, int threads,
+                     bool window) {
   const double tile_a = double(std::min(t.tile_a, len_a)), tile_b = double(std::min(t.tile_b, len_b));
-  const double per_thread = double(scalar) * (tile_a * tile_b + tile_a * dv + double(k) * dv + double(k) * d +
-                                              tile_a * d) +
+  const double wide = double(wide_tile_a(std::min(t.tile_a, len_a), len_a, window));
+  const double per_thread = double(scalar) * (tile_a * tile_b + wide * dv + double(k) * dv + double(k) * d +
+                                              wide * d) +
                             16.0 * dv + 8.0 * k;
-  return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied + double(threads) * per_thread;
+  // The key-side partials of a split run: (max, sum, accumulator) doubles
+  // per work item.
+  const std::size_t parts = key_parts(n_rows, len_a > 1 ? len_a : len_b);
+  const double partials = parts > 1 ? 8.0 * double(n_rows * parts) * (double(dv) + 2.0) : 0.0;
+  return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied + double(threads) * per_thread + partials;
 }
 
 void check_working_bytes(double bytes, std::size_t n_q, std::size_t dv, int threads, double max_bytes) {
@@ -327,6 +445,7 @@ Problem<T> matrix_problem(const MatrixView<T>& q, const kernel::SideLayout<T>& l
   p.sides = layout.sides;
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
+  p.tile_a_wide = wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
   return p;
 }
 
@@ -366,8 +485,8 @@ double matrix_working_bytes(const AttentionInstance& inst, const ExactOptions& o
   const double copied = single ? double(inst.entries()) : 0;  // float32 works on rounded copies
   const std::size_t n_b = inst.keys.back().rows;
   const std::size_t n_a = inst.k == 2 ? 1 : inst.keys[inst.keys.size() - 2].rows;
-  return working_bytes(inst.n_q(), inst.d(), inst.d_v(), inst.k, n_a, n_b, copied, single ? 4 : 8, options.tuning,
-                       threads);
+  return working_bytes(inst.n_q(), inst.n_q(), inst.d(), inst.d_v(), inst.k, n_a, n_b, copied, single ? 4 : 8,
+                       options.tuning, threads, options.window.has_value());
 }
 
 }  // namespace
@@ -428,7 +547,8 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   const double scale = resolve_scale(options.scale, inst.scale);
   const int threads = resolve_threads(options.threads);
   const std::size_t n_b = inst.values.back().rows, n_a = k == 2 ? 1 : inst.values[inst.values.size() - 2].rows;
-  check_working_bytes(working_bytes(inst.n_q, 0, dv, k, n_a, n_b, 0, 8, options.tuning, threads), inst.n_q, dv,
+  check_working_bytes(working_bytes(inst.n_q, inst.n_q, 0, dv, k, n_a, n_b, 0, 8, options.tuning, threads,
+                                    options.window.has_value()), inst.n_q, dv,
                       threads, options.max_bytes);
 
   AttentionOutput out;
@@ -449,6 +569,7 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   for (const auto& v : inst.values) p.sides.push_back({nullptr, v.data.data(), v.rows, 0, dv});
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
+  p.tile_a_wide = wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
   BlasSingleThreaded blas_guard;
   run_rows(p, [&] { return OracleScorer(p, inst.score, k == 2); }, threads, options.tuning.rows_per_task,
            out.o.data(), dv, out.log_d.data());
@@ -471,7 +592,8 @@ void exact_forward(const MatrixView<T>& q, const std::vector<MatrixView<T>>& key
   const int threads = resolve_threads(options.threads);
   const std::size_t n_b = keys.back().rows, n_a = k == 2 ? 1 : keys[keys.size() - 2].rows;
   // The outputs are the caller's: only the scratch counts.
-  check_working_bytes(working_bytes(0, d, dv, k, n_a, n_b, 0, sizeof(T), options.tuning, threads), n_q, dv, threads,
+  check_working_bytes(working_bytes(0, n_q, d, dv, k, n_a, n_b, 0, sizeof(T), options.tuning, threads,
+                                    options.window.has_value()), n_q, dv, threads,
                       options.max_bytes);
   const kernel::SideLayout<T> layout = kernel::make_sides(keys, values, d, dv);
   const Problem<T> p = matrix_problem(q, layout, dv, scale, options);

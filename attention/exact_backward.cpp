@@ -44,6 +44,9 @@ using kernel::Range;
 using kernel::Side;
 using detail::PaperDx;
 
+inline constexpr std::size_t kMinChunkRows = 16;
+inline constexpr double kSmallAccumulator = 64.0 * 1024;  // bytes
+
 template <class T>
 struct Problem {
   std::size_t n_q = 0, d = 0, dv = 0;
@@ -55,6 +58,9 @@ struct Problem {
   std::optional<CausalWindow> window;
   std::size_t tile_a = 0, tile_b = 0;
   const PaperDx* dx = nullptr;  // T = double only
+  // k = 2: side a is the unit side, whose dV is dropped and no prefix side
+  // reads wv, so W = P V_b is not needed (5 GEMMs per tile instead of 6).
+  bool unit_a = false;
   std::size_t prefix() const { return sides.size() - 2; }
 };
 
@@ -235,7 +241,7 @@ class RowBackward {
     for (std::size_t t = 0; t < n; ++t) g[t] = s[t] * (g[t] - delta_);
     // Values: dV_b += P^T Zv; W = P V_b gives dV_a and wv.
     gemm(true, false, bb, dv, ba, T(1), s, bb, w_.zv.data(), dv, T(1), acc_.d_values[depth + 1].data() + b0 * dv, dv);
-    gemm(false, false, ba, dv, bb, T(1), s, bb, vb, b.value_ld, T(0), w_.w.data(), dv);
+    if (!p_.unit_a) gemm(false, false, ba, dv, bb, T(1), s, bb, vb, b.value_ld, T(0), w_.w.data(), dv);
     // Keys: dK_b += scale G^T Z; H = G K_b gives dK_a and u.
     gemm(true, false, bb, d, ba, p_.scale, g, bb, w_.z.data(), d, T(1), acc_.d_keys[depth + 1].data() + b0 * d, d);
     gemm(false, false, ba, d, bb, T(1), g, bb, kb, b.key_ld, T(0), w_.h.data(), d);
@@ -247,6 +253,7 @@ class RowBackward {
         dk[c] += p_.scale * qp[c] * h[c];
         w_.u[c] += key[c] * h[c];
       }
+      if (p_.unit_a) continue;
       const T* wr = w_.w.data() + r * dv;
       const T* value = a.value + (a0 + r) * a.value_ld;
       T* dvr = acc_.d_values[depth].data() + (a0 + r) * dv;
@@ -316,12 +323,21 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   p.window = options.window;
   p.dx = dx;
   p.sides = layout.sides;
+  p.unit_a = layout.unit;
   p.tile_a = std::min(tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(tuning.tile_b, p.sides[p.prefix() + 1].rows);
 
   const bool forward = !o.data || !log_d;
   const double acc_bytes = Accumulator<T>::bytes(p);
-  const kernel::ChunkPlan plan = kernel::row_chunks(n_q, acc_bytes, tuning.max_chunks, tuning.chunk_bytes_budget);
+  // Accumulators past kSmallAccumulator bytes: at least kMinChunkRows rows a
+  // chunk, since every chunk zeroes and reduces a whole dK/dV accumulator
+  // (at n = 256, d = 64 and 64 chunks of 4 rows that was ~8% of the time). A
+  // function of the sizes only, as the plan must be.
+  const std::size_t max_chunks =
+      acc_bytes > kSmallAccumulator
+          ? std::min(tuning.max_chunks, std::max<std::size_t>(1, (n_q + kMinChunkRows - 1) / kMinChunkRows))
+          : tuning.max_chunks;
+  const kernel::ChunkPlan plan = kernel::row_chunks(n_q, acc_bytes, max_chunks, tuning.chunk_bytes_budget);
   double side_entries = 0;
   for (const auto& key : keys) side_entries += double(key.rows) * double(d + dv);
   const double bytes = double(plan.chunks) * acc_bytes + double(threads) * Scratch<T>::bytes(p) + 8.0 * n_q +

@@ -11,12 +11,14 @@
 3. the same with FBGEMM's default windows (512, 32), batch 2, 4 heads,
    seq 2048: two_simplicial_attention against the chunked PyTorch code that
    slices each query block's window and masks it;
-4. the peak resident memory of a forward + backward at the largest n.
+4. the peak resident memory of a forward + backward at the largest n, and
+   of sethkit's alone (NumPy, no PyTorch) in a fresh child process per
+   thread count: its growth beyond inputs and outputs against n^2 floats.
 
     /usr/bin/python3 bench/bench_python.py [--quick] [--sizes 256,512,1024]
 
-Runs twice, with the CPU's own BLAS kernels and with OPENBLAS_CORETYPE=Haswell
-(AVX2), and prints the CPU, the core count and the kernel set each time so
+Runs twice, with the CPU's own BLAS kernels (OPENBLAS_CORETYPE=SkylakeX when
+the CPU has AVX-512F) and with OPENBLAS_CORETYPE=Haswell (AVX2), and prints the CPU, the core count and the kernel set each time so
 figures from different machines are not confused.
 """
 
@@ -156,13 +158,46 @@ def windowed(seq, repeats):
           f"chunked PyTorch with the mask {b2:.3f} s, speed-up {b2 / a:.2f}x (target >= 10)")
 
 
+MEMORY_CHILD = r"""
+import resource, sys
+import numpy as np
+import sethkit
+n, threads = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(0)
+x = [(0.5 * rng.standard_normal((n, 64))).astype(np.float32) for _ in range(6)]
+q, k1, k2, v1, v2, g = x
+sethkit.attention(q[:16], [k1[:16], k2[:16]], [v1[:16], v2[:16]], threads=threads)  # load the library
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+o, logd = sethkit.attention(q, [k1, k2], [v1, v2], threads=threads, return_logd=True)
+grads = sethkit.attention_backward(q, [k1, k2], [v1, v2], g, logd=logd, o=o, threads=threads)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+io = 4 * n * 64 * 10 + 8 * n  # O, log D, dQ, dK1, dK2, dV1, dV2 (and slack)
+print((peak - before) * 1024, io)
+"""
+
+
+def own_memory(n):
+    import sys
+    for threads in (1, 2):
+        out = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(n), str(threads)], check=True,
+                             capture_output=True, text=True).stdout.split()
+        grown, io = int(out[0]), int(out[1])
+        print(f"sethkit alone, fwd+bwd float32 n = {n}, d = 64, {threads} thread(s): peak RSS grew "
+              f"{grown / 2**20:.1f} MiB (outputs {io / 2**20:.1f} MiB; n^2 floats = {4 * n * n / 2**20:.1f} MiB)")
+
+
 def main():
     # Both BLAS kernel sets, each in a child with its own environment (the
     # CPU's own kernels, and AVX2 under OPENBLAS_CORETYPE=Haswell), unless
     # this is such a child.
     if os.environ.get("SETHKIT_BENCH_CHILD") is None:
         import sys
-        for coretype in (None, "Haswell"):
+        # An unset OPENBLAS_CORETYPE lets OpenBLAS pick the CPU's kernels, but
+        # on a virtual CPU it does not recognise ("Intel Xeon Processor") that
+        # is Prescott (SSE3); with AVX-512F in the CPU, name SkylakeX.
+        with open("/proc/cpuinfo") as f:
+            own = "SkylakeX" if " avx512f" in f.read() else None
+        for coretype in (own, "Haswell"):
             env = dict(os.environ, SETHKIT_BENCH_CHILD="1")
             env.pop("OPENBLAS_CORETYPE", None)
             if coretype:
@@ -188,6 +223,7 @@ def main():
     windowed(256 if args.quick else args.seq, repeats)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process: {peak:.0f} MiB")
+    own_memory(max(sizes))
 
 
 if __name__ == "__main__":

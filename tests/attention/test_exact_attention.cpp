@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "attention/exact_attention.hpp"
@@ -244,6 +245,51 @@ TEST(attention_exact, ScaleDefaultsToTheInstanceAndCanBeOverridden) {
   const AttentionOutput got = exact_attention(inst, opt);
   EXPECT_LE(compare(got, reference_attention(inst, 0.5)).o, 1e-12);
   EXPECT_GT(compare(got, reference_attention(inst, 0.25)).o, 1e-6) << "the scale must matter";
+}
+
+TEST(attention_exact, FewQueryRowsSplitTheKeySideAndMergePartials) {
+  // Fewer than 16 query rows: each row's a-tiles (b-tiles for k = 2) are
+  // split into parts whose (max, sum, accumulator) states are merged. Many
+  // tiles (tile_a = 2, tile_b = 4), scores past exp's range (so the parts'
+  // maxima must be rescaled, not summed), windows cutting rows to a few
+  // tiles or none, k = 2, 3, 4; against the
+  // long-double reference, and the same bits for 1, 2 and 3 threads.
+  struct Case {
+    std::vector<std::size_t> lengths;
+    std::optional<CausalWindow> window;
+  };
+  // Parts are >= 128 rows of the split side (a, or b for k = 2), so the
+  // split sides are 130..400 rows; n_q = 16 does not split (the control).
+  const std::vector<Case> cases{{{1, 300, 9}, std::nullopt},        {{3, 270, 11}, std::nullopt},
+                                {{7, 400}, std::nullopt},           {{2, 260, 5, 7}, std::nullopt},
+                                {{5, 300, 13}, CausalWindow{4, 3}}, {{15, 130, 6}, CausalWindow{9, 2}},
+                                {{16, 300, 5}, std::nullopt}};
+  unsigned seed = 450;
+  for (const Case& c : cases) {
+    const AttentionInstance inst = large_score_instance(++seed, c.lengths, 5, 3, 600.0, true);
+    for (Precision p : {Precision::float64, Precision::float32}) {
+      ExactOptions opt = with_precision(p);
+      opt.window = c.window;
+      opt.tuning.tile_a = 2;
+      opt.tuning.tile_b = 4;
+      double scale = inst.scale;
+      if (p == Precision::float32) scale = double(float(scale * 100.0 / 600.0));
+      opt.scale = scale;
+      opt.threads = 1;
+      const AttentionOutput one = exact_attention(inst, opt);
+      const Errors e = compare(one, reference_attention(inst, scale, c.window));
+      const double tol = p == Precision::float64 ? 1e-12 : 1e-5;
+      EXPECT_LE(e.o, tol) << "k = " << inst.k << ", n_q = " << inst.n_q();
+      EXPECT_LE(e.log_d, tol) << "k = " << inst.k << ", n_q = " << inst.n_q();
+      EXPECT_TRUE(e.same_empty_rows);
+      for (int threads : {2, 3}) {
+        opt.threads = threads;
+        const AttentionOutput more = exact_attention(inst, opt);
+        EXPECT_EQ(one.o, more.o) << threads << " threads";
+        EXPECT_EQ(one.log_d, more.log_d) << threads << " threads";
+      }
+    }
+  }
 }
 
 TEST(attention_exact, ThreadCountDoesNotChangeTheResult) {

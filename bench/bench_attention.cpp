@@ -1,0 +1,292 @@
+// Exact attention against the machine's own GEMM peak (issue 17 parts 1, 2,
+// 3 and 6). Every ratio is taken in one run of this program (DESIGN.md
+// "Standards"): first the sgemm / dgemm peak of the BLAS this process loaded
+// (square n = --peak-n, OpenBLAS on --threads threads, best of --reps), then
+// the exact forward (attention/exact_attention.hpp, exact_forward on views)
+// and the exact backward from dO with O and log D given
+// (attention/exact_backward.hpp), k = 3, n_q = n_1 = n_2 = n, d = d_v = 64,
+// entries uniform in [-1, 1], scale 1/sqrt(d).
+//
+// Flops counted: forward 4 n^3 d (S = Z K_b^T and W = P V_b, paper 001
+// Definition 1.1 with Lemma C.3's factored products), backward 12 n^3 d (the
+// six tile GEMMs of exact_backward.cpp). Printed per size: GFLOP/s, the ratio
+// to the GEMM peak, backward time over forward time, and 2-thread time over
+// 1-thread time. Windows (FBGEMM's w1 = 512, w2 = 32) at --window-seq:
+// seconds per allowed tuple over full attention's seconds per tuple at the
+// largest --sizes entry.
+//
+// The machine line names the CPU, the cores, whether the CPU has AVX-512 and
+// which OpenBLAS kernels run (OPENBLAS_CORETYPE=Haswell forces the AVX2
+// ones). bench/run_attention_bench.sh runs this program twice, with the
+// variable as set and without it, so both kernel sets are measured.
+//
+//   build/bench/bench_attention [--sizes 256,512,768] [--threads 2] [--reps 3]
+//                               [--precision both|float|double] [--window-seq 4096]
+//                               [--cpu-time] [--no-one-thread] [--forward-only]
+//                               [--tile-a A --tile-b B --grad-tile-a A --grad-tile-b B]
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <ctime>
+#include <vector>
+
+#include "attention/exact_attention.hpp"
+#include "attention/exact_backward.hpp"
+#include "attention/kernel_core.hpp"
+
+extern "C" {
+void openblas_set_num_threads(int num_threads) __attribute__((weak));
+char* openblas_get_corename(void) __attribute__((weak));
+}
+
+using namespace sethkit;
+using namespace sethkit::attention;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kD = 64;
+
+struct Args {
+  std::vector<std::size_t> sizes{256, 512, 768};
+  int threads = 2;
+  int reps = 3;
+  std::size_t peak_n = 2048;
+  std::size_t window_seq = 4096;
+  bool fp32 = true, fp64 = true;
+  bool one_thread = true;  // also time 1 thread (the scaling columns)
+  bool backward = true;
+  std::size_t tile_a = 0, tile_b = 0, grad_tile_a = 0, grad_tile_b = 0;  // 0: the defaults
+};
+const Args* g_args = nullptr;
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+// Wall seconds, or with --cpu-time the process's CPU seconds (all threads):
+// on a machine shared with other work the CPU time of a 1-thread run is the
+// steadier figure for comparing two variants.
+bool g_cpu_time = false;
+double now_seconds() {
+  if (g_cpu_time) {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+  }
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+template <class F>
+double best_seconds(int reps, F&& f) {
+  double best = 1e300;
+  for (int r = 0; r < reps; ++r) {
+    const double t0 = now_seconds();
+    f();
+    best = std::min(best, now_seconds() - t0);
+  }
+  return best;
+}
+
+template <class T>
+std::vector<T> uniform(std::mt19937_64& rng, std::size_t n) {
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<T> v(n);
+  for (T& x : v) x = T(u(rng));
+  return v;
+}
+
+template <class T>
+double gemm_peak(const Args& a, int threads) {
+  std::mt19937_64 rng(1);
+  const std::size_t n = a.peak_n;
+  std::vector<T> x = uniform<T>(rng, n * n), y = uniform<T>(rng, n * n), z(n * n);
+  if (openblas_set_num_threads) openblas_set_num_threads(threads);
+  kernel::gemm(false, false, n, n, n, T(1), x.data(), n, y.data(), n, T(0), z.data(), n);  // warm-up
+  const double s = best_seconds(a.reps, [&] {
+    kernel::gemm(false, false, n, n, n, T(1), x.data(), n, y.data(), n, T(0), z.data(), n);
+  });
+  return 2.0 * double(n) * double(n) * double(n) / s / 1e9;
+}
+
+template <class T>
+struct Inputs {
+  std::size_t n;
+  std::vector<T> q, k1, k2, v1, v2, d_out, o, dq, dk1, dk2, dv1, dv2;
+  std::vector<double> log_d;
+  explicit Inputs(std::size_t n_) : n(n_) {
+    std::mt19937_64 rng(n);
+    q = uniform<T>(rng, n * kD);
+    k1 = uniform<T>(rng, n * kD);
+    k2 = uniform<T>(rng, n * kD);
+    v1 = uniform<T>(rng, n * kD);
+    v2 = uniform<T>(rng, n * kD);
+    d_out = uniform<T>(rng, n * kD);
+    o.assign(n * kD, 0);
+    dq = dk1 = dk2 = dv1 = dv2 = o;
+    log_d.assign(n, 0);
+  }
+  MatrixView<T> v(const std::vector<T>& m) const { return {m.data(), n, kD, kD}; }
+  MutableMatrixView<T> mv(std::vector<T>& m) { return {m.data(), n, kD, kD}; }
+  void forward(int threads, const std::optional<CausalWindow>& w) {
+    ExactOptions opt;
+    opt.threads = threads;
+    opt.scale = 1.0 / std::sqrt(double(kD));
+    opt.window = w;
+    opt.max_bytes = 1e18;
+    if (g_args->tile_a) opt.tuning.tile_a = g_args->tile_a;
+    if (g_args->tile_b) opt.tuning.tile_b = g_args->tile_b;
+    exact_forward<T>(v(q), {v(k1), v(k2)}, {v(v1), v(v2)}, opt, mv(o), log_d.data());
+  }
+  void backward(int threads, const std::optional<CausalWindow>& w) {
+    BackwardOptions opt;
+    opt.threads = threads;
+    opt.scale = 1.0 / std::sqrt(double(kD));
+    opt.window = w;
+    opt.max_bytes = 1e18;
+    if (g_args->grad_tile_a) opt.tuning.tile_a = g_args->grad_tile_a;
+    if (g_args->grad_tile_b) opt.tuning.tile_b = g_args->grad_tile_b;
+    exact_backward<T>(v(q), {v(k1), v(k2)}, {v(v1), v(v2)}, v(d_out), log_d.data(), opt, mv(dq), {mv(dk1), mv(dk2)},
+                      {mv(dv1), mv(dv2)}, v(o));
+  }
+};
+
+template <class T>
+void run_precision(const Args& a, const char* name) {
+  const double peak = gemm_peak<T>(a, a.threads);
+  const double peak1 = gemm_peak<T>(a, 1);
+  std::printf("\n%s: %cgemm peak (n = %zu, best of %d): %.1f GFLOP/s on %d threads, %.1f on 1\n", name,
+              sizeof(T) == 4 ? 's' : 'd', a.peak_n, a.reps, peak, a.threads, peak1);
+  std::printf("%6s %10s %10s %8s %10s %10s %8s %8s %9s %9s\n", "n", "fwd_s", "fwd_GF/s", "fwd/pk", "bwd_s",
+              "bwd_GF/s", "bwd/pk", "bwd/fwd", "fwd_1t/2t", "bwd_1t/2t");
+  double full_per_tuple = 0;
+  for (std::size_t n : a.sizes) {
+    Inputs<T> in(n);
+    in.forward(a.threads, std::nullopt);  // warm-up, and O / log D for the backward
+    const double f = best_seconds(a.reps, [&] { in.forward(a.threads, std::nullopt); });
+    const double b = a.backward ? best_seconds(a.reps, [&] { in.backward(a.threads, std::nullopt); }) : 0.0;
+    double f1 = 0, b1 = 0;
+    if (a.one_thread) {
+      f1 = best_seconds(a.reps, [&] { in.forward(1, std::nullopt); });
+      if (a.backward) b1 = best_seconds(a.reps, [&] { in.backward(1, std::nullopt); });
+    }
+    const double n3d = double(n) * double(n) * double(n) * double(kD);
+    const double fg = 4 * n3d / f / 1e9, bg = 12 * n3d / b / 1e9;
+    std::printf("%6zu %10.4f %10.1f %8.3f %10.4f %10.1f %8.3f %8.3f %9.3f %9.3f\n", n, f, fg, fg / peak, b, bg,
+                bg / peak, b / f, f1 / f, b1 / b);
+    full_per_tuple = f / (double(n) * double(n) * double(n));
+  }
+  if (a.window_seq > 0) {
+    const std::size_t n = a.window_seq;
+    const CausalWindow w{512, 32};
+    Inputs<T> in(n);
+    in.forward(a.threads, w);
+    const double f = best_seconds(a.reps, [&] { in.forward(a.threads, w); });
+    const double b = a.backward ? best_seconds(a.reps, [&] { in.backward(a.threads, w); }) : 0.0;
+    double tuples = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto ra = kernel::window_range(i, w.w1, n), rb = kernel::window_range(i, w.w2, n);
+      tuples += double(ra.hi - ra.lo) * double(rb.hi - rb.lo);
+    }
+    std::printf("windows (512, 32) at seq %zu: fwd %.4f s, bwd %.4f s (bwd/fwd %.3f), %.3g allowed tuples; "
+                "fwd s/tuple over full attention's at n = %zu: %.3f\n",
+                n, f, b, b / f, tuples, a.sizes.back(), f / tuples / full_per_tuple);
+  }
+}
+
+std::vector<std::size_t> parse_sizes(const char* s) {
+  std::vector<std::size_t> out;
+  std::string t(s);
+  std::size_t pos = 0;
+  while (pos < t.size()) {
+    const std::size_t comma = t.find(',', pos);
+    out.push_back(std::stoul(t.substr(pos, comma - pos)));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+// OpenBLAS's AVX-512 core names (kernel/x86_64/KERNEL.*).
+bool avx512_blas() {
+  if (!openblas_get_corename) return false;
+  const std::string c = openblas_get_corename();
+  return c == "SkylakeX" || c == "Cooperlake" || c == "Sapphirerapids";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--cpu-time") {
+      g_cpu_time = true;
+      continue;
+    }
+    if (arg == "--forward-only") {
+      a.backward = false;
+      continue;
+    }
+    if (arg == "--no-one-thread") {
+      a.one_thread = false;
+      continue;
+    }
+    const char* next = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (!next) {
+      std::fprintf(stderr, "bench_attention: %s needs a value\n", arg.c_str());
+      return 2;
+    }
+    try {
+      if (arg == "--sizes") a.sizes = parse_sizes(next);
+      else if (arg == "--threads") a.threads = std::stoi(next);
+      else if (arg == "--reps") a.reps = std::stoi(next);
+      else if (arg == "--peak-n") a.peak_n = std::stoul(next);
+      else if (arg == "--tile-a") a.tile_a = std::stoul(next);
+      else if (arg == "--tile-b") a.tile_b = std::stoul(next);
+      else if (arg == "--grad-tile-a") a.grad_tile_a = std::stoul(next);
+      else if (arg == "--grad-tile-b") a.grad_tile_b = std::stoul(next);
+      else if (arg == "--window-seq") a.window_seq = std::stoul(next);
+      else if (arg == "--precision") {
+        const std::string p = next;
+        a.fp32 = p == "both" || p == "float";
+        a.fp64 = p == "both" || p == "double";
+      } else {
+        std::fprintf(stderr, "bench_attention: unknown option %s\n", arg.c_str());
+        return 2;
+      }
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "bench_attention: bad value %s for %s\n", next, arg.c_str());
+      return 2;
+    }
+    ++i;
+  }
+  if (a.sizes.empty() || a.threads < 1 || a.reps < 1) {
+    std::fprintf(stderr, "bench_attention: --sizes, --threads and --reps need positive values\n");
+    return 2;
+  }
+  g_args = &a;
+  const char* core = std::getenv("OPENBLAS_CORETYPE");
+  std::printf("machine: %s, %u logical cores, AVX-512 in the CPU: %s, AVX2: %s\n", cpu_model().c_str(),
+              std::thread::hardware_concurrency(), __builtin_cpu_supports("avx512f") ? "yes" : "no",
+              __builtin_cpu_supports("avx2") ? "yes" : "no");
+  std::printf("BLAS kernels: OpenBLAS core %s (OPENBLAS_CORETYPE=%s), so AVX-512 kernels in use: %s\n",
+              openblas_get_corename ? openblas_get_corename() : "unknown (not OpenBLAS)", core ? core : "(unset)",
+              avx512_blas() ? "yes" : "no");
+  std::printf("exact attention: k = 3, d = d_v = %zu, threads %d (1-thread columns: time ratios)\n", kD, a.threads);
+  if (a.fp32) run_precision<float>(a, "float32");
+  if (a.fp64) run_precision<double>(a, "float64");
+  return 0;
+}
