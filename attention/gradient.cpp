@@ -18,6 +18,7 @@
 #include "attention/exact_attention.hpp"
 #include "attention/exact_backward.hpp"
 #include "attention/kernel_core.hpp"
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::attention {
@@ -196,12 +197,16 @@ AttentionGradient reference_attention_gradient(const AttentionInstance& inst, co
       if (p != skip) v *= inst.values[p](j[p], c);
     return v;
   };
+  // --timeout (core/deadline.hpp): a check about every 2^18 multiply-adds of
+  // the tuple loops (each tuple costs ~ sides (d + d_v) of them).
+  DeadlinePoller poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 18) / ((sides + 1) * (d + dv + 1)))));
   LD loss = 0;
   for (std::size_t i = 0; i < n_q; ++i) {
     const LD kNone = -std::numeric_limits<LD>::infinity();
     LD m = kNone;
     first();
     for (std::size_t t = 0; t < tuples; ++t, next()) {
+      poll.poll();
       // The FBGEMM window: i - w1 < j1 <= i and i - w2 < j2 <= i.
       const bool allowed = !window || (j[0] <= i && LD(j[0]) > LD(i) - LD(window->w1) && j[1] <= i &&
                                        LD(j[1]) > LD(i) - LD(window->w2));
@@ -230,6 +235,7 @@ AttentionGradient reference_attention_gradient(const AttentionInstance& inst, co
     std::fill(dq.begin(), dq.end(), 0.0L);
     first();
     for (std::size_t t = 0; t < tuples; ++t, next()) {
+      poll.poll();
       LD dp = 0;
       for (std::size_t c = 0; c < dv; ++c) dp += dout[c] * value_product(c, sides);
       const LD g = prob[t] * (dp - delta);  // dLoss/dS_t
@@ -298,9 +304,11 @@ void PaperInstance::validate(const std::string& where) const {
 
 DenseMatrix kronecker(const DenseMatrix& a, const DenseMatrix& b) {
   DenseMatrix k(a.rows * b.rows, a.cols * b.cols);
+  // --timeout: a check about every 2^20 entries (one row of k is cols entries).
+  DeadlinePoller poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / std::max<std::size_t>(1, k.cols))));
   for (std::size_t i2 = 0; i2 < b.rows; ++i2)
     for (std::size_t i1 = 0; i1 < a.rows; ++i1)
-      for (std::size_t j2 = 0; j2 < b.cols; ++j2)
+      for (std::size_t j2 = (poll.poll(), 0); j2 < b.cols; ++j2)
         for (std::size_t j1 = 0; j1 < a.cols; ++j1) k(i1 + i2 * a.rows, j1 + j2 * a.cols) = a(i1, j1) * b(i2, j2);
   return k;
 }
@@ -310,9 +318,10 @@ DenseMatrix column_kronecker(const DenseMatrix& a, const DenseMatrix& b) {
     throw InputError("", "column-wise Kronecker product needs equal column counts (" + std::to_string(a.cols) +
                              " and " + std::to_string(b.cols) + ")");
   DenseMatrix k(a.rows * b.rows, a.cols);
+  DeadlinePoller poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / std::max<std::size_t>(1, k.cols))));
   for (std::size_t i2 = 0; i2 < b.rows; ++i2)
     for (std::size_t i1 = 0; i1 < a.rows; ++i1)
-      for (std::size_t c = 0; c < a.cols; ++c) k(i1 + i2 * a.rows, c) = a(i1, c) * b(i2, c);
+      for (std::size_t c = (poll.poll(), 0); c < a.cols; ++c) k(i1 + i2 * a.rows, c) = a(i1, c) * b(i2, c);
   return k;
 }
 

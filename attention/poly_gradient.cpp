@@ -10,6 +10,7 @@
 
 #include "attention/backend_options.hpp"
 #include "attention/kernel_core.hpp"
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::attention {
@@ -149,7 +150,11 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
   }
   for (double& x : gamma) x *= scale;
   std::vector<double> w(r);
+  // --timeout (core/deadline.hpp): the loops outside parallel_rows check the
+  // deadline about every 2^20 operations.
+  DeadlinePoller weight_poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / (4 * d + 1))));
   for (std::size_t a = 0; a < r; ++a) {
+    weight_poll.poll();
     const int* ea = f.exps.data() + a * d;
     int m = 0;
     double v = 1;
@@ -165,7 +170,9 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
   DenseMatrix dout(nq, dv);
   std::vector<double> delta(nq, 0.0), inv_d(nq);
   gr.loss = 0;
+  DeadlinePoller row_poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / (dv + 1))));
   for (std::size_t i = 0; i < nq; ++i) {
+    row_poll.poll();
     for (std::size_t c = 0; c < dv; ++c) {
       dout(i, c) = gr.o(i, c) - target(i, c);
       delta[i] += dout(i, c) * gr.o(i, c);
@@ -204,9 +211,14 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
   // Products over all sides, and over all sides but one.
   auto product = [&](std::vector<double> SideSums::*m, std::size_t skip) {
     std::vector<double> out((side[0].*m).size(), 1.0);
+    constexpr std::size_t kBlock = std::size_t(1) << 20;  // entries between deadline checks
     for (std::size_t p = 0; p < sides; ++p)
       if (p != skip)
-        for (std::size_t t = 0; t < out.size(); ++t) out[t] *= (side[p].*m)[t];
+        for (std::size_t lo = 0; lo < out.size(); lo += kBlock) {
+          check_deadline();
+          const std::size_t hi = std::min(out.size(), lo + kBlock);
+          for (std::size_t t = lo; t < hi; ++t) out[t] *= (side[p].*m)[t];
+        }
     return out;
   };
   const std::vector<double> pf = product(&SideSums::f, sides), pf1 = product(&SideSums::f1, sides);
@@ -304,7 +316,9 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
   double e_sum = 0, e_max = 0, rho_sum = 0, rho_max = 0;
   std::vector<double> v_col_sum(dv, 0.0);  // sum_i (eta |dO_ic'| + beta)
   double dinf_sum = 0;                     // sum_i ||dO_i||_inf / D_i
+  DeadlinePoller bound_poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / (dv + 1))));
   for (std::size_t i = 0; i < nq; ++i) {
+    bound_poll.poll();
     double n1 = 0, ninf = 0;
     for (std::size_t v = 0; v < dv; ++v) {
       const double a = std::abs(dout(i, v));

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "codes/ntl_bridge.hpp"
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::codes {
@@ -73,16 +74,20 @@ template <class T>
 typename NtlMat<T>::type to_ntl_matrix(const Field& field, const Matrix& a) {
   typename NtlMat<T>::type m;
   m.SetDims(long(a.rows()), long(a.cols()));
-  for (std::size_t i = 0; i < a.rows(); ++i)
+  for (std::size_t i = 0; i < a.rows(); ++i) {
+    check_deadline();  // --timeout: one check per row
     for (std::size_t j = 0; j < a.cols(); ++j) m[long(i)][long(j)] = to_ntl<T>(field, a(i, j));
+  }
   return m;
 }
 
 template <class M>
 Matrix from_ntl_matrix(const Field& field, const M& m, long rows) {
   Matrix a(std::size_t(rows), std::size_t(m.NumCols()));
-  for (long i = 0; i < rows; ++i)
+  for (long i = 0; i < rows; ++i) {
+    check_deadline();
     for (long j = 0; j < m.NumCols(); ++j) a(std::size_t(i), std::size_t(j)) = from_ntl(field, m[i][j]);
+  }
   return a;
 }
 
@@ -91,7 +96,11 @@ Matrix from_ntl_matrix(const Field& field, const M& m, long rows) {
 // pivots); the reduced form is inv(E[:, pivots]) E over the first rank rows.
 template <class M>
 std::vector<std::size_t> reduce_in_place(M& e) {
+  // --timeout: NTL's elimination cannot be interrupted; the deadline is
+  // checked between its steps (check_elimination_size bounds each one).
+  check_deadline();
   const long rank = NTL::gauss(e);
+  check_deadline();
   std::vector<std::size_t> pivots;
   for (long i = 0; i < rank; ++i) {
     long j = 0;
@@ -105,6 +114,7 @@ std::vector<std::size_t> reduce_in_place(M& e) {
     for (long c = 0; c < rank; ++c) square[i][c] = e[i][long(pivots[std::size_t(c)])];
   M reduced;
   NTL::mul(reduced, NTL::inv(square), e);
+  check_deadline();
   e = reduced;
   return pivots;
 }
@@ -133,6 +143,7 @@ RowEchelon reduced_row_echelon_quadratic(const Field& field, const Matrix& a) {
   NTL::mat_zz_p b;
   b.SetDims(2 * long(a.rows()), 2 * long(a.cols()));
   for (std::size_t i = 0; i < a.rows(); ++i) {
+    check_deadline();  // --timeout: one check per row
     for (std::size_t j = 0; j < a.cols(); ++j) {
       const auto c = field.coordinates(a(i, j));
       const auto cw = field.coordinates(field.mul(w, a(i, j)));
@@ -152,6 +163,7 @@ RowEchelon reduced_row_echelon_quadratic(const Field& field, const Matrix& a) {
     if (lead % 2 != 0 || prime_pivots[2 * t + 1] != lead + 1)
       throw std::logic_error("reduced_row_echelon: F_p pivots of an F_(p^2) space not in pairs");
     out.pivots.push_back(lead / 2);
+    check_deadline();
     for (std::size_t j = 0; j < a.cols(); ++j) {
       out.basis(t, j) = field.from_coordinates(std::uint32_t(NTL::rep(b[2 * long(t)][2 * long(j)])),
                                                std::uint32_t(NTL::rep(b[2 * long(t)][2 * long(j) + 1])));

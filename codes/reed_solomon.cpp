@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::codes {
@@ -45,7 +46,9 @@ Matrix lagrange_generator(const std::shared_ptr<const Field>& field_ptr, const s
   }
   Matrix g(r, n);
   for (std::size_t i = 0; i < r; ++i) g(i, i) = 1;
+  DeadlinePoller poll(64);  // --timeout: a column is 3r field operations
   for (std::size_t j = r; j < n; ++j) {
+    poll.poll();
     Element l = 1;
     for (std::size_t m = 0; m < r; ++m) l = field.mul(l, field.sub(points[j], points[m]));
     for (std::size_t i = 0; i < r; ++i) g(i, j) = field.div(field.mul(l, w[i]), field.sub(points[j], points[i]));

@@ -33,6 +33,7 @@ EncodedSet MaDisjointness::encode_set(std::span<const std::uint8_t> set) const {
   if (set.size() != m_)
     throw InputError("", "a set of the protocol has " + std::to_string(set.size()) + " entries, expected m = " +
                              std::to_string(m_));
+  check_deadline();  // --timeout: T codewords of n_C symbols per call
   const std::size_t r = block_size(), n = positions();
   EncodedSet e{t_, n, std::vector<Element>(t_ * n)};
   std::vector<Element> message(r);
@@ -82,6 +83,10 @@ bool MaDisjointness::accepts(std::span<const Element> mu_hat, std::size_t j,
 
 std::size_t MaDisjointness::acceptance_count(std::span<const Element> mu_hat,
                                              std::span<const EncodedSet> encodings) const {
+  // --timeout: the exact analysis calls this once per (tuple, message); a
+  // check every 64 calls is a few microseconds of work apart.
+  thread_local DeadlinePoller poll(64);
+  poll.poll();
   if (!admissible(mu_hat)) return 0;
   std::size_t count = 0;
   for (std::size_t j = 0; j < positions(); ++j) count += mu_hat[j] == expected_symbol(field(), encodings, j);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "reductions/hints.hpp"
 #include "reductions/kov_to_maxip.hpp"
 
 namespace sethkit::reductions {
@@ -174,7 +175,8 @@ static Cnf drop_unused_variables(const Cnf& cnf, std::vector<int>& kept) {
   return out;
 }
 
-ChainPlan plan_chain(const Cnf& input, const Route& route, double budget) {
+// plan_chain without the order hint of its refusals.
+static ChainPlan plan_stages(const Cnf& input, const Route& route, double budget) {
   if (route.to == Level::sat) throw InputError("", "the sat level has no reduction to plan");
   ChainPlan plan;
   plan.original_vars = input.num_vars;
@@ -216,8 +218,7 @@ ChainPlan plan_chain(const Cnf& input, const Route& route, double budget) {
                      " party-1 vectors (Merlin messages of " + p.code + " over GF(" + std::to_string(p.field_size) +
                      "), T = " + std::to_string(p.blocks) + ", r = " + std::to_string(p.block_size) + ")",
                  double(kov.vectors[0]) * messages * double(p.positions) * 4.0, left,
-                 "the protocol route fits only tiny formulas; use --via maxip (or --route direct) for the direct "
-                 "route");
+                 "the protocol route fits only tiny formulas; " + direct_route_hint(route.to == Level::attention, k));
       check_gap_maxip_tables(count, merlin_dim, total(kov.vectors), p.blocks, p.positions, left);
     });
     StageSize tables{Stage::gap_tables, kov.vectors, 0, 0, 0, true};
@@ -257,6 +258,36 @@ ChainPlan plan_chain(const Cnf& input, const Route& route, double budget) {
   }
   plan.stages.push_back(att);
   return plan;
+}
+
+// A refusal of the plan, with the order that would fit: the smallest k past
+// route.k (up to kMaxOrder) whose whole plan passes the same limits and
+// budget, found by planning it (sizes only, nothing built). A hint never
+// suggests a k that cannot help (issue 14 part 5); with a chosen --split a
+// larger k needs another split, which is the user's to choose.
+static SizeLimitError with_order_hint(const SizeLimitError& e, const Cnf& input, const Route& route, double budget) {
+  if (!route.split.empty() || route.k >= kMaxOrder) return e;
+  for (int k = route.k + 1; k <= kMaxOrder; ++k) {
+    Route larger = route;
+    larger.k = k;
+    try {
+      plan_stages(input, larger, budget);
+    } catch (const SizeLimitError&) {
+      continue;
+    } catch (const InputError&) {
+      continue;
+    }
+    return SizeLimitError(std::string(e.what()) + "; " + order_option(k) + " fits");
+  }
+  return SizeLimitError(std::string(e.what()) + " (no larger k up to " + std::to_string(kMaxOrder) + " fits either)");
+}
+
+ChainPlan plan_chain(const Cnf& input, const Route& route, double budget) {
+  try {
+    return plan_stages(input, route, budget);
+  } catch (const SizeLimitError& e) {
+    throw with_order_hint(e, input, route, budget);
+  }
 }
 
 Chain build_chain(const ChainPlan& plan) {

@@ -1,8 +1,10 @@
 #include "reductions/kov_to_gap_maxip.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::reductions {
@@ -50,6 +52,7 @@ GapMaxIpReduction::GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<con
   for (const auto& party : kov.parties) {
     std::vector<protocols::EncodedSet> enc;
     for (std::size_t i = 0; i < party.size(); ++i) {
+      check_deadline();  // --timeout: an encoding is T codewords of n_C symbols
       for (int j = 0; j < kov.d; ++j) set[std::size_t(j)] = party.bit(i, j);
       enc.push_back(protocol_->encode_set(set));
     }
@@ -112,6 +115,7 @@ double GapMaxIpReduction::explicit_dimension() const {
   for (std::size_t j = 0; j < n_c_; ++j) {
     double combos = 1;
     for (int p = 1; p < k_; ++p) {
+      check_deadline();  // --timeout: one check per position and party
       std::map<Message, int> distinct;
       for (const auto& e : encoded_[std::size_t(p)]) distinct.emplace(message_at(e, j), 0);
       combos *= double(distinct.size());
@@ -143,6 +147,8 @@ MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {
   out.d = int(dim);
   out.gap = MaxIpGap{threshold(), no_bound()};
   for (std::size_t n : sizes()) out.parties.emplace_back(n, out.d);
+  DeadlinePoller poll(static_cast<unsigned>(
+      std::max<std::size_t>(1, (std::size_t(1) << 20) / std::max<std::size_t>(1, merlin_messages() + blocks_ * std::size_t(k_)))));
   std::size_t base = 0;  // first coordinate of position j
   for (std::size_t j = 0; j < n_c_; ++j) {
     // Distinct messages of each party p >= 2 at j, numbered; coordinates of j
@@ -150,6 +156,7 @@ MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {
     std::vector<std::map<Message, std::size_t>> index(static_cast<std::size_t>(k_));
     std::vector<std::vector<const Message*>> listed(static_cast<std::size_t>(k_));
     for (int p = 1; p < k_; ++p) {
+      check_deadline();  // --timeout
       for (const auto& e : encoded_[std::size_t(p)]) index[std::size_t(p)].emplace(message_at(e, j), 0);
       std::size_t next = 0;
       for (auto& [msg, id] : index[std::size_t(p)]) {
@@ -164,6 +171,7 @@ MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {
     for (int p = 1; p < k_; ++p) {
       const std::size_t radix = index[std::size_t(p)].size();
       for (std::size_t v = 0; v < encoded_[std::size_t(p)].size(); ++v) {
+        check_deadline();  // --timeout: a row of `combos` entries
         const std::size_t own = index[std::size_t(p)].at(message_at(encoded_[std::size_t(p)][v], j));
         for (std::size_t c = 0; c < combos; ++c)
           if ((c / stride) % radix == own) out.parties[std::size_t(p)].row(v)[base + c] = 1;
@@ -173,6 +181,7 @@ MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {
     // Party 1: a 1 where Alice accepts given (alpha, mu-hat) and the messages.
     for (std::size_t alpha = 0; alpha < encoded_[0].size(); ++alpha) {
       for (std::size_t c = 0; c < combos; ++c) {
+        poll.poll();  // --timeout: T (k - 1) products and the Merlin messages per combination
         codes::Element sum = f.zero();
         for (std::size_t t = 0; t < blocks_; ++t) {
           codes::Element prod = encoded_[0][alpha].at(t, j);

@@ -1,14 +1,16 @@
 #include "reductions/kov_to_maxip.hpp"
 
+#include <algorithm>
 #include <string>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::reductions {
 
 void check_kov_to_maxip_size(int m, const std::vector<std::size_t>& sizes, double max_bytes) {
   check_size("the direct k-MaxIP instance (d = " + std::to_string(2 * m) + ")", maxip_memory_bytes(2 * m, sizes),
-             max_bytes, "raise --max-bytes or use a larger --k");
+             max_bytes, "raise --max-bytes");
 }
 
 MaxIpInstance kov_to_maxip(const KOvInstance& kov, double max_bytes) {
@@ -22,7 +24,10 @@ MaxIpInstance kov_to_maxip(const KOvInstance& kov, double max_bytes) {
     const PackedVectors& party = kov.parties[std::size_t(p)];
     const int32_t sign = p == 1 ? -1 : 1;
     IntVectors vectors(party.size(), out.d);
+    // --timeout: a deadline check about every 2^20 entries written.
+    DeadlinePoller poll(static_cast<unsigned>(std::max(1, (1 << 20) / std::max(1, out.d))));
     for (std::size_t i = 0; i < party.size(); ++i) {
+      poll.poll();
       int32_t* row = vectors.row(i);
       for (int j = 0; j < m; ++j) {
         row[j] = 1;

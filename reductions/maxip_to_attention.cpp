@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::reductions {
@@ -40,6 +41,7 @@ Shape shape_of(const MaxIpInstance& inst) {
   for (int j = 0; j < inst.d; ++j) {
     double prod = 1;
     for (const auto& party : inst.parties) {
+      check_deadline();  // --timeout: one check per column and party
       int32_t m = 0;
       for (std::size_t i = 0; i < party.size(); ++i) {
         m = std::max(m, std::abs(party.row(i)[j]));
@@ -145,9 +147,12 @@ AttentionEmbedding maxip_to_attention(const MaxIpInstance& inst, double eps_a, d
   }
 
   const double b = out.entry_bound;
+  // --timeout: a deadline check about every 2^20 entries written.
+  DeadlinePoller poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / std::max<std::size_t>(1, d))));
   DenseMatrix q(inst.parties[0].size(), 2 * d);
   for (std::size_t i = 0; i < q.rows; ++i)
     for (std::size_t j = 0; j < d; ++j) {
+      if (j == 0) poll.poll();
       q(i, j) = b * inst.parties[0].row(i)[j];
       q(i, d + j) = b;
     }
@@ -160,11 +165,13 @@ AttentionEmbedding maxip_to_attention(const MaxIpInstance& inst, double eps_a, d
     DenseMatrix key(2 * n, 2 * d), value(2 * n, 1);
     std::vector<int64_t> map;
     for (std::size_t i = 0; i < n; ++i) {
+      poll.poll();
       for (std::size_t j = 0; j < d; ++j) key(i, j) = b * party.row(i)[j];
       value(i, 0) = 1;
       map.push_back(int64_t(i));
     }
     for (std::size_t i = n; i < 2 * n; ++i) {
+      poll.poll();
       for (std::size_t j = 0; j < d; ++j) key(i, d + j) = b;
       map.push_back(-1);
     }

@@ -5,9 +5,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/deadline.hpp"
 #include "core/errors.hpp"
 
 namespace sethkit::reductions {
+namespace {
+// Vectors of one party filled between two deadline checks (--timeout).
+constexpr std::size_t kDeadlineBlock = std::size_t(1) << 16;
+}  // namespace
 
 VariableSplit split_variables(int num_vars, int k) {
   if (k < 2 || k > kMaxOrder)
@@ -111,12 +116,11 @@ void check_sat_to_kov_size(const Cnf& cnf, const VariableSplit& split, double ma
                          " clauses, above the limit " + std::to_string(kMaxKovDimension));
   if (std::ldexp(1.0, largest) > double(kMaxPartyVectors))
     throw SizeLimitError("the kOV instance would have 2^" + std::to_string(largest) +
-                         " vectors in party " + std::to_string(widest - split.size.begin() + 1) + ", above the limit 2^33; use a larger k (at most " +
-                         std::to_string(kMaxOrder) + ")");
+                         " vectors in party " + std::to_string(widest - split.size.begin() + 1) + ", above the limit 2^33");
   check_size("the kOV instance (" + std::to_string(k) + " parties, 2^" +
                  std::to_string(largest) + " vectors each, d = " +
                  std::to_string(cnf.num_clauses()) + ")",
-             sat_to_kov_bytes(cnf, split), max_bytes, "use a larger k or a larger --max-bytes");
+             sat_to_kov_bytes(cnf, split), max_bytes, "raise --max-bytes");
 }
 
 KOvInstance sat_to_kov(const Cnf& cnf, int k, double max_bytes) {
@@ -148,11 +152,17 @@ KOvInstance sat_to_kov(const Cnf& cnf, const VariableSplit& split, double max_by
         if (group_of[v] != p) continue;
         (lit > 0 ? pos : neg) |= uint64_t(1) << bit_of[v];
       }
-      for (std::size_t alpha = 0; alpha < count; ++alpha) {
-        // alpha satisfies a literal of clause j iff some positive literal's
-        // variable is 1 or some negative literal's variable is 0.
-        const bool satisfied = (alpha & pos) != 0 || (~alpha & neg) != 0;
-        if (!satisfied) party.set(alpha, j, true);
+      // --timeout: one deadline check per block of kDeadlineBlock vectors
+      // (well under a millisecond of work), so a party of 2^33 vectors stops on time.
+      for (std::size_t block = 0; block < count; block += kDeadlineBlock) {
+        check_deadline();
+        const std::size_t end = std::min(count, block + kDeadlineBlock);
+        for (std::size_t alpha = block; alpha < end; ++alpha) {
+          // alpha satisfies a literal of clause j iff some positive literal's
+          // variable is 1 or some negative literal's variable is 0.
+          const bool satisfied = (alpha & pos) != 0 || (~alpha & neg) != 0;
+          if (!satisfied) party.set(alpha, j, true);
+        }
       }
     }
     inst.parties.push_back(std::move(party));

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/errors.hpp"
+#include "reductions/hints.hpp"
 #include "solvers/attention_decider.hpp"
 #include "solvers/maxip_solver.hpp"
 #include "solvers/sat_brute_force.hpp"
@@ -84,7 +85,7 @@ void check_gap_work(const ChainPlan& plan) {
     throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + count_text(tuples) +
                          " tuples, about " + count_text(work) + " field operations (limit " +
                          count_text(kMaxGapMaxIpWork) +
-                         "); the protocol route fits only tiny formulas: use --via maxip for the direct route");
+                         "); the protocol route fits only tiny formulas: " + reductions::direct_route_hint(false, plan.route.k));
 }
 
 void decide_gap_maxip(const Chain& c, Decision& d) {

@@ -22,6 +22,7 @@
 #include "core/atomic_file.hpp"
 #include "core/deadline.hpp"
 #include "core/errors.hpp"
+#include "reductions/hints.hpp"
 #include "tools/attention.hpp"
 #include "tools/check.hpp"
 #include "tools/codes.hpp"
@@ -167,6 +168,18 @@ int run_cli(int argc, char** argv) {
   for (CLI::App* sub : {solve_cmd, reduce_cmd, attention_cmd, protocol_cmd, grad_cmd, codes_cmd})
     add_timeout_option(*sub, timeout);
   harden_numeric_options(app);
+  // Hidden: verify and sweep run their levels in a child `solve`, whose
+  // refusal hints must name verify's or sweep's options (reductions/hints.hpp).
+  std::string hints_for;
+  solve_cmd->add_option("--hints-for", hints_for, "the command that started this solve (verify or sweep)")
+      ->check(
+          [](const std::string& v) {
+            return v == "verify" || v == "sweep" ? std::string{}
+                                                 : "--hints-for takes verify or sweep (the commands that run solve as a "
+                                                   "child), not '" + v.substr(0, 32) + "'";
+          },
+          "verify|sweep")
+      ->group("");
 
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
@@ -206,6 +219,7 @@ int run_cli(int argc, char** argv) {
   for (const auto& [cmd, run] : runs) {
     if (!cmd->parsed()) continue;
     const std::string name = cmd->get_name();
+    const reductions::FrontEndScope hints(reductions::front_end_of(name, hints_for));
     const std::optional<nlohmann::json> json_error =
         json_error_context(name, solve, reduce, verify, attention, protocol, grad, codes);
     const int rc = run_guarded(

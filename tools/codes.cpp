@@ -33,7 +33,8 @@ CLI::App* setup_codes(CLI::App& app, CodesOptions& o) {
     code_help += (f.name == protocols::code_families().front().name ? " " : ", ") + f.name + " (" + f.help + ")";
   sub->add_option("--code", o.code, code_help)->required()->check(CLI::IsMember(protocols::code_family_names()));
   sub->add_option("--q", o.q, "rs: field order, a prime p or p^2; hermitian: the prime q (field F_{q^2}, n = q^3)")
-      ->required();
+      ->required()
+      ->check(CLI::Range(std::int64_t(2), std::int64_t(1) << 32));  // the largest field: 65521^2 < 2^32
   CLI::Option* n = sub->add_option("--n", o.n, "rs: number of evaluation points (the first N field elements)");
   CLI::Option* dim = sub->add_option("--dim", o.dim, "rs: dimension R (polynomials of degree < R)");
   CLI::Option* a = sub->add_option("--a", o.a, "hermitian: the code C_L(A P_inf), 0 <= A < q^3");
@@ -126,15 +127,36 @@ int run_codes(const CodesOptions& o) {
     if (o.q > 1 && o.q < (1 << 20) && o.a >= 0) {
       const double q = double(o.q);
       const double dim = double(codes::HermitianCode::riemann_roch_dimension(std::uint64_t(o.q), std::uint64_t(o.a)));
-      const double work = q * q * q * (q + 2.0 * std::log2(q) + dim + 1.0);
+      const auto work_of = [&o](double q_) {
+        const double dim_ =
+            double(codes::HermitianCode::riemann_roch_dimension(std::uint64_t(q_), std::uint64_t(o.a)));
+        return q_ * q_ * q_ * (q_ + 2.0 * std::log2(q_) + dim_ + 1.0);
+      };
+      const double work = work_of(q);
       // A generator past kMaxMatrixEntries is refused by the code itself.
       if (work > o.max_work && q * q * q * std::max(dim, 1.0) <= codes::kMaxMatrixEntries) {
+        // A smaller --q is suggested only when one helps: the largest prime
+        // q' < q that still has the code (a < q'^3) and fits --max-work
+        // (the work is at least q'^4, so the search starts below that root).
+        long long smaller = 0;
+        for (long long c = std::min<long long>(o.q - 1, std::llround(std::pow(std::min(o.max_work, 1e18), 0.25)) + 1);
+             c >= 2 && double(c) * double(c) * double(c) > double(o.a); --c) {
+          bool prime = true;
+          for (long long f = 2; f * f <= c && prime; ++f) prime = c % f != 0;
+          if (prime && work_of(double(c)) <= o.max_work) {
+            smaller = c;
+            break;
+          }
+        }
+        const std::string hint = smaller ? "raise --max-work or use --q " + std::to_string(smaller) + " (or smaller)"
+                                         : "raise --max-work (no smaller prime --q builds L(" +
+                                               std::to_string(o.a) + " P) within it)";
         char text[256];
         std::snprintf(text, sizeof text,
                       "the Hermitian code over GF(%lld^2) has n = q^3 = %.0f positions; building it takes about "
-                      "%.3g field operations (limit --max-work %.3g); raise --max-work or use a smaller --q",
+                      "%.3g field operations (limit --max-work %.3g); ",
                       static_cast<long long>(o.q), q * q * q, work, o.max_work);
-        throw SizeLimitError(text);
+        throw SizeLimitError(text + hint);
       }
     }
     auto h = std::make_unique<codes::HermitianCode>(o.q, o.a);

@@ -127,7 +127,12 @@ void harden_numeric_options(CLI::App& app) {
     }
     const bool integer = type.rfind("INT", 0) == 0 || type.rfind("UINT", 0) == 0;
     if (range.empty()) range = integer ? "an integer" : "a finite number";
-    opt->check(finite_number(range, integer));
+    // First of the option's checks (transform inserts at the front), so that
+    // nan or -inf is refused here, before a Range check prints its bounds
+    // with 309 digits.
+    CLI::Validator finite = finite_number(range, integer);
+    finite.non_modifying();
+    opt->transform(finite);
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) harden_numeric_options(*sub);
 }

@@ -16,6 +16,7 @@
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
 #include "reductions/chain.hpp"
+#include "reductions/hints.hpp"
 #include "tools/common.hpp"
 #include "tools/split_option.hpp"
 
@@ -239,6 +240,23 @@ nlohmann::json chain_instance_json(const reductions::Chain& chain) {
   return j;
 }
 
+// The hint of an output over --max-bytes: a larger --k only where one makes
+// the file fit (planned, nothing built), never as a blind suggestion.
+std::string output_size_hint(const Cnf& cnf, const reductions::Route& route, const ReduceOptions& o) {
+  if (route.split.empty())
+    for (int k = route.k + 1; k <= kMaxOrder; ++k) {
+      reductions::Route larger = route;
+      larger.k = k;
+      try {
+        if (file_bytes(o, reductions::plan_chain(cnf, larger, reductions::kNoBudget)) <= o.max_bytes)
+          return "raise --max-bytes, or use --k " + std::to_string(k) + " (its output fits)";
+      } catch (const SizeLimitError&) {
+      } catch (const InputError&) {
+      }
+    }
+  return "raise --max-bytes";
+}
+
 int run_reduce(const ReduceOptions& o) {
   using Clock = std::chrono::steady_clock;
   if (o.json && o.output == "-")
@@ -260,13 +278,15 @@ int run_reduce(const ReduceOptions& o) {
   // checked first, then the chain's shared budget, before anything is built.
   const reductions::ChainPlan sizes = reductions::plan_chain(cnf, route, reductions::kNoBudget);
   const double bytes = file_bytes(o, sizes);
-  check_size("writing the " + o.to + " instance to " + o.output, bytes, o.max_bytes,
-             "raise --max-bytes or use a larger --k");
+  if (bytes > o.max_bytes)
+    check_size("writing the " + o.to + " instance to " + o.output, bytes, o.max_bytes,
+               output_size_hint(cnf, route, o));
   if (sizes.protocol) {
     const double messages = std::exp2(sizes.protocol->log2_merlin_messages);
     check_size("Merlin's " + count_text(messages) + " messages per party-1 vector",
                double(sizes.at(reductions::Stage::kov).vectors[0]) * messages * double(sizes.protocol->positions) * 4.0,
-               o.max_bytes, "the protocol route fits only tiny formulas; use --to maxip");
+               o.max_bytes, "the protocol route fits only tiny formulas; " +
+                              reductions::direct_route_hint(route.to == reductions::Level::attention, route.k));
   }
   const reductions::ChainPlan plan = reductions::plan_chain(cnf, route, o.max_bytes);
   const double plan_seconds = lap();

@@ -211,7 +211,7 @@ Row run_one(const Instance& in, const Cnf& cnf, const RouteSpec& spec, const Swe
     row[c] = "";
   add_prediction(row, cnf, spec, o);
   std::vector<std::string> argv = {self_executable(), "solve", in.file, "--json", "--quiet",
-                                   "--max-bytes", number_text(o.max_bytes)};
+                                   "--max-bytes", number_text(o.max_bytes), "--hints-for", "sweep"};
   argv.insert(argv.end(), spec.solve_args.begin(), spec.solve_args.end());
   if (spec.chain) argv.insert(argv.end(), {"--k", std::to_string(o.k)});
   if (spec.level == reductions::Level::gap_maxip) argv.insert(argv.end(), {"--code", o.code});

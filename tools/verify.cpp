@@ -180,7 +180,7 @@ json check_level(const std::string& path, const Check& c, const VerifyOptions& o
   }
   if (c.level == "protocol") return check_protocol(path, c, o, limit, std::move(l));
   std::vector<std::string> argv = {self_executable(), "solve", path, "--via", c.level, "--json", "--quiet",
-                                   "--max-bytes", bytes_arg(o.max_bytes)};
+                                   "--max-bytes", bytes_arg(o.max_bytes), "--hints-for", "verify"};
   if (c.k) argv.insert(argv.end(), {"--k", std::to_string(c.k)});
   if (c.protocol) argv.insert(argv.end(), {"--route", "protocol"});
   if (!o.split.empty() && c.k) argv.insert(argv.end(), {"--split", o.split});

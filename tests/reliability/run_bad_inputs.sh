@@ -5,7 +5,7 @@
 #     (exit >= 128) or passes the time bound (BAD_INPUT_TIMEOUT s, default 30);
 #   - stdout+stderr match the table's regular expression, name the file, and
 #     for the text formats (.cnf, .kov, .maxip unless binary or empty) give
-#     "NAME:LINE:";
+#     "NAME:LINE:" (a usage error, exit 2, names the option instead);
 #   - no sanitizer report, no "internal error" (an unexpected exception type);
 #   - the scratch directory given as {out} is still empty afterwards: no
 #     output, no temporary left behind.
@@ -57,8 +57,9 @@ while IFS= read -r line || [ -n "$line" ]; do
   [ "$rc" = "$expect_rc" ] || fail "$what: exit $rc, expected $expect_rc"$'\n'"$output"
   grep -Eq -- "$regex" <<<"$output" || fail "$what: output does not match /$regex/"$'\n'"$output"
   name=$(basename "$path")
-  grep -Fq -- "$name" <<<"$output" || fail "$what: the message does not name $name"$'\n'"$output"
-  case $name in
+  # A usage error (exit 2: an option value) names the option, not the file.
+  [ "$expect_rc" = 2 ] || grep -Fq -- "$name" <<<"$output" || fail "$what: the message does not name $name"$'\n'"$output"
+  [ "$expect_rc" = 2 ] || case $name in
     *.cnf | *.kov | *.maxip)
       if [ -s "$path" ] && ! head -c 8 "$path" | grep -Eq '^SETH(KOV|MIP)1' &&
          ! grep -Fq 'empty file' <<<"$output"; then
