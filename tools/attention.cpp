@@ -12,6 +12,8 @@
 #include "core/errors.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
+#include "tools/rank_rows.hpp"
+#include "distributed/distributed.hpp"
 
 namespace sethkit::tools {
 namespace {
@@ -29,6 +31,8 @@ attention::CausalWindow parse_window(const std::string& text) {
     throw CLI::ValidationError("--window", "expected two integers W1,W2, found '" + text + "'");
   }
 }
+
+void write_outputs(const AttentionOptions& o, const attention::BackendResult& res);
 
 }  // namespace
 
@@ -68,8 +72,19 @@ int run_attention(const AttentionOptions& o) {
   options.eps = o.eps;
   options.threads = o.threads;
   options.max_bytes = o.max_bytes;
-  // Checks the capabilities, plans and refuses (SizeLimitError with the size) itself.
-  const attention::BackendResult res = backend.run(inst, options);
+  // Checks the capabilities, plans and refuses (SizeLimitError with the size)
+  // itself; under mpirun each rank runs its query rows, rank 0 gathers them
+  // (tools/rank_rows.hpp) and alone writes, its errors ending every rank.
+  const attention::BackendResult res = run_split_attention(backend, inst, options);
+  distributed::step([&] {
+    if (distributed::is_root()) write_outputs(o, res);
+  });
+  return kExitOk;
+}
+
+namespace {
+
+void write_outputs(const AttentionOptions& o, const attention::BackendResult& res) {
   const attention::AttentionOutput& out = res.out;
 
   NpyWriteOptions npy;
@@ -92,7 +107,7 @@ int run_attention(const AttentionOptions& o) {
     if (!o.logd.empty()) j["logd"] = o.logd;
     std::cout << j.dump(2) << '\n';
   }
-  return kExitOk;
 }
 
+}  // namespace
 }  // namespace sethkit::tools

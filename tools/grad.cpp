@@ -18,6 +18,8 @@
 #include "core/errors.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
+#include "tools/rank_rows.hpp"
+#include "distributed/distributed.hpp"
 
 #ifndef SETHKIT_VERSION_STRING
 #define SETHKIT_VERSION_STRING "unknown"
@@ -164,6 +166,9 @@ void finish(const GradOptions& o, std::vector<OutputFile> files, const nlohmann:
   }
 }
 
+int write_attention_form(const GradOptions& o, const AttentionInstance& inst, const attention::Backend& backend,
+                         const attention::GradientResult& res);
+
 int run_attention_form(const GradOptions& o) {
   AttentionReadOptions read;
   read.max_bytes = o.max_bytes;
@@ -180,7 +185,18 @@ int run_attention_form(const GradOptions& o) {
   options.threads = o.threads;
   options.max_bytes = o.max_bytes;
   // Checks the capabilities, plans (poly: certifies once) and refuses with the size itself.
-  const attention::GradientResult res = backend.gradient(inst, e, options);
+  // Under mpirun: query rows split across ranks, gathered on rank 0, which
+  // alone writes (tools/rank_rows.hpp says what is bit-identical).
+  const attention::GradientResult res = run_split_gradient(backend, inst, e, options);
+  int rc = kExitOk;
+  distributed::step([&] {
+    if (distributed::is_root()) rc = write_attention_form(o, inst, backend, res);
+  });
+  return rc;
+}
+
+int write_attention_form(const GradOptions& o, const AttentionInstance& inst, const attention::Backend& backend,
+                         const attention::GradientResult& res) {
   const attention::AttentionGradient& g = res.gradient;
   std::vector<OutputFile> files{npy_file("dQ.npy", g.d_q)};
   for (std::size_t p = 0; p < g.d_keys.size(); ++p) files.push_back(npy_file("dK" + std::to_string(p + 1) + ".npy", g.d_keys[p]));
@@ -234,7 +250,10 @@ int run_paper_form(const GradOptions& o) {
   j["scale"] = 1.0 / double(d);
   j["dX_columns"] = "b1 + b2*d: A2's column b1 with A3's column b2 (paper 001 Definition 2.3, 0-based)";
   j["input"] = o.paper;
-  finish(o, std::move(files), j);
+  // Not split under mpirun (paper 002's dX sums over rows): rank 0 writes.
+  distributed::step([&] {
+    if (distributed::is_root()) finish(o, std::move(files), j);
+  });
   return kExitOk;
 }
 
