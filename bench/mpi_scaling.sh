@@ -72,8 +72,8 @@ except Exception:
     print("")
 PY
 )
-  sent=$(grep -o 'sent [0-9]* B' "$out/stderr" | awk '{print $2}' | sort -n | tail -1)
-  recv=$(grep -o 'received [0-9]* B' "$out/stderr" | awk '{print $2}' | sort -n | tail -1)
+  sent=$(grep -o 'sent [0-9]* B' "$out/stderr" | awk '{print $2}' | sort -n | tail -1 || true)
+  recv=$(grep -o 'received [0-9]* B' "$out/stderr" | awk '{print $2}' | sort -n | tail -1 || true)
   sent=${sent:-0} recv=${recv:-0}
   echo "$name,$ranks,$threads,$wall,$work,$sent,$recv" >>"$csv"
   printf '%-10s %5s %7s %9s %9s %14s %14s\n' "$name" "$ranks" "$threads" "$wall" "${work:--}" "$sent" "$recv"
