@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/deadline.hpp"
+#include "core/progress.hpp"
 #include "problems/attention_instance.hpp"
 
 namespace sethkit::attention {
@@ -187,6 +188,7 @@ void parallel_rows(FaultRegion region, std::size_t n, int threads, std::size_t c
   ErrorSlot slot;
   const auto count = static_cast<std::int64_t>(n);
   const int grab = static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(chunk, std::size_t(1) << 20)));
+  progress_expect(n);  // the command line's progress line (core/progress.hpp)
 #pragma omp parallel num_threads(threads)
   {
     std::optional<State> state;
@@ -203,6 +205,7 @@ void parallel_rows(FaultRegion region, std::size_t n, int threads, std::size_t c
         fault_point(region);
         check_deadline();  // --timeout: TimeoutError, rethrown after the region
         body(static_cast<std::size_t>(i), *state);
+        progress_advance();
       } catch (...) {
         slot.record();
       }

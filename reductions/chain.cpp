@@ -86,6 +86,18 @@ RouteKind parse_route(const std::string& name) {
   throw InputError("", "unknown route '" + name + "' (expected direct or protocol)");
 }
 
+LevelAndRoute parse_target(const std::string& to, const std::string& route) {
+  LevelAndRoute t{parse_level(to), RouteKind::direct};
+  const bool protocol = route.empty() ? t.level == Level::gap_maxip : parse_route(route) == RouteKind::protocol;
+  if (t.level == Level::gap_maxip && !protocol)
+    throw InputError("", "gap-maxip is the protocol route's level; for the direct route ask for maxip");
+  if (protocol && (t.level == Level::sat || t.level == Level::kov))
+    throw InputError("", std::string("the ") + to + " level comes before the routes part; drop the protocol route");
+  if (t.level == Level::maxip && protocol) t.level = Level::gap_maxip;
+  t.route = protocol ? RouteKind::protocol : RouteKind::direct;
+  return t;
+}
+
 const char* to_string(Stage stage) {
   switch (stage) {
     case Stage::kov: return "kov";

@@ -55,6 +55,17 @@ enum class RouteKind { direct, protocol };
 const char* to_string(RouteKind route);
 RouteKind parse_route(const std::string& name);  // InputError on an unknown name
 
+// The level a `--to NAME [--route KIND]` request builds and its route, the
+// one rule for the command line and the Python package: gap-maxip is the
+// protocol route's level (and the default route there); maxip over the
+// protocol route is that same level; kov and sat take no route. An empty
+// `route` means the level's default. InputError on a contradiction.
+struct LevelAndRoute {
+  Level level;
+  RouteKind route;
+};
+LevelAndRoute parse_target(const std::string& to, const std::string& route);
+
 struct Route {
   Level to = Level::kov;  // the last level built
   int k = 3;              // parties of the kOV level

@@ -1,5 +1,6 @@
 #include "tools/attention.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "problems/attention_instance.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
 #include "tools/rank_rows.hpp"
@@ -32,7 +34,8 @@ attention::CausalWindow parse_window(const std::string& text) {
   }
 }
 
-void write_outputs(const AttentionOptions& o, const attention::BackendResult& res);
+void write_outputs(const AttentionOptions& o, const AttentionInstance& inst, const attention::BackendResult& res,
+                   ProgressReporter& progress, std::chrono::steady_clock::time_point& start, double read_seconds);
 
 }  // namespace
 
@@ -57,13 +60,19 @@ CLI::App* setup_attention(CLI::App& app, AttentionOptions& o) {
   sub->add_option("--threads", o.threads, "OpenMP threads (0: default)")->check(CLI::Range(0, attention::kMaxThreads));
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print what was run as JSON");
+  add_progress_options(*sub, o.progress, o.quiet, "no progress on stderr");
   return sub;
 }
 
 int run_attention(const AttentionOptions& o) {
+  ProgressReporter progress("attention", Progress::enabled(o.progress, o.quiet));
+  auto start = std::chrono::steady_clock::now();
+  progress.stage("reading " + o.dir);
   AttentionReadOptions read;
   read.max_bytes = o.max_bytes;
   const AttentionInstance inst = read_attention_directory(o.dir, read);
+  const double read_seconds = lap_seconds(start);
+  progress.stage(o.backend + " attention, rows");
   const attention::Backend& backend = attention::find_backend(o.backend);
   attention::BackendOptions options;
   options.scale = o.scale;
@@ -77,15 +86,18 @@ int run_attention(const AttentionOptions& o) {
   // (tools/rank_rows.hpp) and alone writes, its errors ending every rank.
   const attention::BackendResult res = run_split_attention(backend, inst, options);
   distributed::step([&] {
-    if (distributed::is_root()) write_outputs(o, res);
+    if (distributed::is_root()) write_outputs(o, inst, res, progress, start, read_seconds);
   });
   return kExitOk;
 }
 
 namespace {
 
-void write_outputs(const AttentionOptions& o, const attention::BackendResult& res) {
+void write_outputs(const AttentionOptions& o, const AttentionInstance& inst, const attention::BackendResult& res,
+                   ProgressReporter& progress, std::chrono::steady_clock::time_point& start, double read_seconds) {
   const attention::AttentionOutput& out = res.out;
+  const double compute_seconds = lap_seconds(start);
+  progress.stage("writing " + o.output);
 
   NpyWriteOptions npy;
   npy.dtype = o.precision == "float" ? NpyDtype::float32 : NpyDtype::float64;
@@ -100,9 +112,13 @@ void write_outputs(const AttentionOptions& o, const attention::BackendResult& re
   outputs.add(o.output, [&](std::ostream& f) { write_npy(f, {out.rows, out.cols}, out.o.data(), npy); });
   if (!o.logd.empty()) outputs.add(o.logd, [&](std::ostream& f) { write_npy(f, {out.rows}, out.log_d.data()); });
   outputs.commit();
+  const double write_seconds = lap_seconds(start);
+  progress.finish();
 
   if (o.json) {
     nlohmann::json j = res.report.to_json();
+    j["instance"] = attention_instance_json(inst);
+    j["times"] = {{"read", read_seconds}, {"compute", compute_seconds}, {"write", write_seconds}};
     j["output"] = o.output;
     if (!o.logd.empty()) j["logd"] = o.logd;
     std::cout << j.dump(2) << '\n';

@@ -3,6 +3,9 @@
 // Runs an attention backend on an attention directory (DESIGN.md "File
 // formats") and writes O (n_q x d_v) and optionally log D_i as .npy. The
 // backends and their capabilities come from attention/backend.hpp's registry.
+// --json adds the instance object and the time of each stage (read, compute,
+// write; docs/json-schema.md); a failure is a JSON object there too. Rows
+// done, rate and ETA on stderr past a second (--progress, --quiet).
 #pragma once
 
 #include <optional>
@@ -26,6 +29,8 @@ struct AttentionOptions {
   int threads = 0;
   double max_bytes = kDefaultMaxBytes;
   bool json = false;
+  bool progress = false;
+  bool quiet = false;
 };
 
 CLI::App* setup_attention(CLI::App& app, AttentionOptions& options);

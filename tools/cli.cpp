@@ -11,11 +11,13 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/deadline.hpp"
@@ -90,6 +92,38 @@ void check_paths(CLI::App* sub) {
     if (!v.empty()) outputs.push_back({std::string(out) == "--output" ? "-o" : out, v});
   }
   sethkit::check_outputs_distinct(inputs, outputs);
+}
+
+// With --json (verify: --json or --jsonl) a failure is also a JSON object on
+// stdout (run_guarded): which subcommand, and what it was run on. sweep's
+// --json names a file, check and gen have none: their errors stay on stderr.
+std::optional<nlohmann::json> json_error_context(const std::string& name, const SolveOptions& solve,
+                                                 const ReduceOptions& reduce, const VerifyOptions& verify,
+                                                 const AttentionOptions& attention, const ProtocolOptions& protocol,
+                                                 const GradOptions& grad, const CodesOptions& codes) {
+  nlohmann::json j = {{"subcommand", name}};
+  if (name == "solve" && solve.json) {
+    j["file"] = solve.file;
+    j["via"] = solve.via;
+  } else if (name == "reduce" && reduce.json) {
+    j["file"] = reduce.file;
+    j["to"] = reduce.to;
+  } else if (name == "verify" && (verify.json || verify.jsonl)) {
+    j["files"] = verify.files;
+  } else if (name == "attention" && attention.json) {
+    j["file"] = attention.dir;
+    j["backend"] = attention.backend;
+  } else if (name == "grad" && grad.json) {
+    j["file"] = grad.paper.empty() ? grad.dir : grad.paper;
+    j["backend"] = grad.backend;
+  } else if (name == "protocol" && protocol.json) {
+    j["file"] = protocol.file.empty() ? nlohmann::json() : nlohmann::json(protocol.file);
+  } else if (name == "codes" && codes.json) {
+    j["code"] = codes.code;
+  } else {
+    return std::nullopt;
+  }
+  return j;
 }
 
 int unknown_subcommand(const CLI::App& app, const std::string& name) {
@@ -191,11 +225,16 @@ int run_cli(int argc, char** argv) {
   for (const auto& [cmd, run] : runs) {
     if (!cmd->parsed()) continue;
     const std::string name = cmd->get_name();
-    const int rc = run_guarded(name, [&] {
-      check_modes(cmd, name, solve, reduce, attention, protocol, grad);  // before any work
-      check_paths(cmd);
-      return split_across_ranks(name) ? run() : run_on_rank_zero(run);
-    });
+    const std::optional<nlohmann::json> json_error =
+        json_error_context(name, solve, reduce, verify, attention, protocol, grad, codes);
+    const int rc = run_guarded(
+        name,
+        [&] {
+          check_modes(cmd, name, solve, reduce, attention, protocol, grad);  // before any work
+          check_paths(cmd);
+          return split_across_ranks(name) ? run() : run_on_rank_zero(run);
+        },
+        json_error ? &*json_error : nullptr);
     return finish_stdout(name, rc);
   }
   return kExitUsage;

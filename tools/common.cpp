@@ -16,28 +16,45 @@
 
 namespace sethkit::tools {
 
-int run_guarded(const std::string& subcommand, const std::function<int()>& body) {
+namespace {
+
+void print_json_error(const nlohmann::json* context, const char* status, const std::string& message, int exit_code) {
+  if (context == nullptr) return;
+  nlohmann::json j = *context;
+  j["status"] = status;
+  j["error"] = message;
+  j["exit_code"] = exit_code;
+  std::cout << j.dump(2) << '\n' << std::flush;
+}
+
+}  // namespace
+
+int run_guarded(const std::string& subcommand, const std::function<int()>& body, const nlohmann::json* json_error) {
   const std::string prefix = "sethkit " + subcommand + ": ";
+  // status, message: the JSON object's; line: the stderr line after the prefix.
+  auto fail = [&](const char* status, const std::string& message, const std::string& line, int exit_code) {
+    std::cerr << prefix << line << '\n';
+    print_json_error(json_error, status, message, exit_code);
+    return exit_code;
+  };
   try {
     return body();
   } catch (const TimeoutError& e) {
-    std::cerr << prefix << e.what() << '\n';
-    return kExitTimeout;
+    return fail("timeout", e.what(), e.what(), kExitTimeout);
   } catch (const UsageError& e) {
-    std::cerr << prefix << "error: " << e.what() << '\n';
-    return kExitUsage;
+    return fail("usage", e.what(), std::string("error: ") + e.what(), kExitUsage);
   } catch (const InputError& e) {
-    std::cerr << prefix << "error: " << e.what() << '\n';
+    return fail("input", e.what(), std::string("error: ") + e.what(), kExitError);
   } catch (const SizeLimitError& e) {
-    std::cerr << prefix << "refused: " << e.what() << '\n';
+    return fail("refused", e.what(), std::string("refused: ") + e.what(), kExitError);
   } catch (const ToolError& e) {
-    std::cerr << prefix << "error: " << e.what() << '\n';
+    return fail("error", e.what(), std::string("error: ") + e.what(), kExitError);
   } catch (const std::bad_alloc&) {
-    std::cerr << prefix << "error: out of memory\n";
+    return fail("refused", "out of memory", "error: out of memory", kExitError);
   } catch (const std::exception& e) {
-    std::cerr << prefix << "internal error (please report): " << e.what() << '\n';
+    // A bug: a witness that fails its check, a broken promise.
+    return fail("internal", e.what(), std::string("internal error (please report): ") + e.what(), kExitError);
   }
-  return kExitError;
 }
 
 void add_protocol_options(CLI::App& app, std::string& code, double& soundness) {
@@ -184,6 +201,24 @@ void print_v_lines(std::ostream& out, const std::vector<bool>& assignment) {
     line = "v";
   }
   out << line << " 0\n";
+}
+
+nlohmann::json attention_instance_json(const AttentionInstance& inst) {
+  return {{"level", "attention"}, {"k", inst.k},     {"n", inst.lengths()},
+          {"d", inst.d()},        {"d_v", inst.d_v()}, {"bytes", double(inst.entries()) * 8.0}};
+}
+
+double lap_seconds(std::chrono::steady_clock::time_point& start) {
+  const auto now = std::chrono::steady_clock::now();
+  const double s = std::chrono::duration<double>(now - start).count();
+  start = now;
+  return s;
+}
+
+void add_progress_options(CLI::App& app, bool& progress, bool& quiet, const std::string& quiet_help) {
+  CLI::Option* q = app.add_flag("--quiet", quiet, quiet_help);
+  app.add_flag("--progress", progress, "progress on stderr even when it is not a terminal (default: only on one)")
+      ->excludes(q);
 }
 
 bool stderr_is_tty() { return ::isatty(2) != 0; }

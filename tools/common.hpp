@@ -3,13 +3,16 @@
 // SAT-competition answer lines.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
+#include "problems/attention_instance.hpp"
 #include "problems/cnf.hpp"
 #include "core/options.hpp"
 
@@ -27,7 +30,13 @@ inline constexpr double kDefaultMaxBytes = core::option("cli.max_bytes");
 // Runs body; TimeoutError -> "timeout after S s", exit 3; UsageError ->
 // exit 2; InputError, SizeLimitError, ToolError and bad_alloc become
 // "sethkit SUB: error: ..." on stderr and exit 1.
-int run_guarded(const std::string& subcommand, const std::function<int()>& body);
+// With json_error (a run with --json; issue 16 part 5) the failure is also
+// one JSON object on stdout (docs/json-schema.md "Errors"): json_error's
+// fields (the subcommand, its input) plus "status" (refused | input | error
+// | internal | timeout | usage), "error" (the stderr line's message) and
+// "exit_code" (the same exit code as without --json).
+int run_guarded(const std::string& subcommand, const std::function<int()>& body,
+                const nlohmann::json* json_error = nullptr);
 
 // "--timeout SECONDS": the run's wall-clock budget (core/deadline.hpp),
 // finite and in (0, 1e9].
@@ -63,6 +72,18 @@ Cnf load_cnf(const std::string& path, bool lenient);
 
 // "v 1 -2 3 ... 0" lines of at most ~78 characters.
 void print_v_lines(std::ostream& out, const std::vector<bool>& assignment);
+
+// The instance object of docs/json-schema.json for an attention directory:
+// level "attention", k, n (rows of Q, then of each key side), d, d_v, bytes
+// (its entries as doubles).
+nlohmann::json attention_instance_json(const AttentionInstance& inst);
+
+// Seconds since `start`, and `start` moved to now: the time of one stage.
+double lap_seconds(std::chrono::steady_clock::time_point& start);
+
+// "--progress" and "--quiet" (progress on stderr, core/progress.hpp: shown
+// on a terminal by default, forced by --progress, silenced by --quiet).
+void add_progress_options(CLI::App& app, bool& progress, bool& quiet, const std::string& quiet_help);
 
 // True when stderr is a terminal (progress is shown only then).
 bool stderr_is_tty();

@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -16,6 +17,7 @@
 #include "core/atomic_file.hpp"
 #include "problems/attention_instance.hpp"
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
 #include "tools/rank_rows.hpp"
@@ -67,7 +69,7 @@ CLI::App* setup_grad(CLI::App& app, GradOptions& o) {
       ->check(CLI::Range(0, attention::kMaxThreads));
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print loss.json on stdout");
-  sub->add_flag("--quiet", o.quiet, "print nothing on success");
+  add_progress_options(*sub, o.progress, o.quiet, "print nothing on success, and no progress");
   sub->parse_complete_callback([dir, paper, target, backend, eps, approximate_list] {
     if (dir->count() == 0 && paper->count() == 0)
       throw CLI::ValidationError("grad needs an attention directory DIR (with --target E.npy) or --paper DIR");
@@ -153,12 +155,18 @@ nlohmann::json common_json(const GradOptions& o, const attention::AttentionGradi
   return j;
 }
 
-void finish(const GradOptions& o, std::vector<OutputFile> files, const nlohmann::json& report) {
+// Writes OUTDIR with loss.json (the report, with the read and compute
+// times); --json prints the report with the write time added.
+void finish(const GradOptions& o, std::vector<OutputFile> files, nlohmann::json report, ProgressReporter& progress,
+            std::chrono::steady_clock::time_point& start) {
+  progress.stage("writing " + o.output);
   const std::string text = report.dump(2) + "\n";
   files.push_back({"loss.json", [&text](std::ostream& out) { out << text; }, false});
   write_directory_atomically(o.output, files, is_grad_file_name, "a gradient output file");
+  report["times"]["write"] = lap_seconds(start);
+  progress.finish();
   if (o.json) {
-    std::cout << text;
+    std::cout << report.dump(2) << '\n';
   } else if (!o.quiet) {
     std::cout << "wrote " << o.output << ":";
     for (const OutputFile& f : files) std::cout << ' ' << f.name;
@@ -166,10 +174,9 @@ void finish(const GradOptions& o, std::vector<OutputFile> files, const nlohmann:
   }
 }
 
-int write_attention_form(const GradOptions& o, const AttentionInstance& inst, const attention::Backend& backend,
-                         const attention::GradientResult& res);
-
-int run_attention_form(const GradOptions& o) {
+int run_attention_form(const GradOptions& o, ProgressReporter& progress) {
+  auto start = std::chrono::steady_clock::now();
+  progress.stage("reading " + o.dir + " and " + o.target);
   AttentionReadOptions read;
   read.max_bytes = o.max_bytes;
   const AttentionInstance inst = read_attention_directory(o.dir, read);
@@ -179,6 +186,8 @@ int run_attention_form(const GradOptions& o) {
                                    std::to_string(inst.n_q()) + ", " + std::to_string(inst.d_v()) +
                                    ") (rows of Q.npy, columns of V1.npy); E must have O's shape");
   const DenseMatrix e = read_matrix(o.target, o.max_bytes);
+  const double read_seconds = lap_seconds(start);
+  progress.stage(o.backend + " gradient, forward and backward rows");
   const attention::Backend& backend = attention::find_backend(o.backend);
   attention::BackendOptions options;
   options.eps = o.eps;
@@ -188,35 +197,34 @@ int run_attention_form(const GradOptions& o) {
   // Under mpirun: query rows split across ranks, gathered on rank 0, which
   // alone writes (tools/rank_rows.hpp says what is bit-identical).
   const attention::GradientResult res = run_split_gradient(backend, inst, e, options);
-  int rc = kExitOk;
-  distributed::step([&] {
-    if (distributed::is_root()) rc = write_attention_form(o, inst, backend, res);
+  distributed::step([&] {  // rank 0 writes; its errors end every rank
+    if (!distributed::is_root()) return;
+    const attention::AttentionGradient& g = res.gradient;
+    const double compute_seconds = lap_seconds(start);
+    std::vector<OutputFile> files{npy_file("dQ.npy", g.d_q)};
+    for (std::size_t p = 0; p < g.d_keys.size(); ++p) files.push_back(npy_file("dK" + std::to_string(p + 1) + ".npy", g.d_keys[p]));
+    for (std::size_t p = 0; p < g.d_values.size(); ++p)
+      files.push_back(npy_file("dV" + std::to_string(p + 1) + ".npy", g.d_values[p]));
+    nlohmann::json j = common_json(o, g);
+    j["form"] = "attention";
+    j["k"] = inst.k;
+    j["n"] = inst.lengths();
+    j["d"] = inst.d();
+    j["d_v"] = inst.d_v();
+    j["scale"] = inst.scale;
+    j["input"] = o.dir;
+    j["target"] = o.target;
+    if (backend.capabilities().approximate) j[backend.name()] = res.bounds_json();
+    j["instance"] = attention_instance_json(inst);
+    j["times"] = {{"read", read_seconds}, {"compute", compute_seconds}};
+    finish(o, std::move(files), std::move(j), progress, start);
   });
-  return rc;
-}
-
-int write_attention_form(const GradOptions& o, const AttentionInstance& inst, const attention::Backend& backend,
-                         const attention::GradientResult& res) {
-  const attention::AttentionGradient& g = res.gradient;
-  std::vector<OutputFile> files{npy_file("dQ.npy", g.d_q)};
-  for (std::size_t p = 0; p < g.d_keys.size(); ++p) files.push_back(npy_file("dK" + std::to_string(p + 1) + ".npy", g.d_keys[p]));
-  for (std::size_t p = 0; p < g.d_values.size(); ++p)
-    files.push_back(npy_file("dV" + std::to_string(p + 1) + ".npy", g.d_values[p]));
-  nlohmann::json j = common_json(o, g);
-  j["form"] = "attention";
-  j["k"] = inst.k;
-  j["n"] = inst.lengths();
-  j["d"] = inst.d();
-  j["d_v"] = inst.d_v();
-  j["scale"] = inst.scale;
-  j["input"] = o.dir;
-  j["target"] = o.target;
-  if (backend.capabilities().approximate) j[backend.name()] = res.bounds_json();
-  finish(o, std::move(files), j);
   return kExitOk;
 }
 
-int run_paper_form(const GradOptions& o) {
+int run_paper_form(const GradOptions& o, ProgressReporter& progress) {
+  auto start = std::chrono::steady_clock::now();
+  progress.stage("reading " + o.paper);
   const std::vector<std::string> names = {"A1", "A2", "A3", "A4", "A5", "X1", "X2", "X3", "Y1", "Y2", "E"};
   auto path_of = [&](const std::string& name) { return (fs::path(o.paper) / (name + ".npy")).string(); };
   std::error_code ec;
@@ -234,11 +242,14 @@ int run_paper_form(const GradOptions& o) {
   DenseMatrix* slots[] = {&p.a1, &p.a2, &p.a3, &p.a4, &p.a5, &p.x1, &p.x2, &p.x3, &p.y1, &p.y2, &p.e};
   for (std::size_t t = 0; t < names.size(); ++t) *slots[t] = read_matrix(path_of(names[t]), o.max_bytes);
   p.validate(o.paper);
+  const double read_seconds = lap_seconds(start);
+  progress.stage("paper gradient dX, forward and backward rows");
   const std::size_t d = p.d();
   const attention::GradientOptions options = gradient_options(o);
   const AttentionInstance inst = attention::paper_attention_instance(p);  // Q = A1 X1, ...: n d^2 work
   check_memory(bytes + attention::exact_attention_gradient_bytes(inst, options.tuning, threads_for_estimate(o), d), o);
   const attention::PaperGradient g = attention::paper_gradient(p, options);
+  const double compute_seconds = lap_seconds(start);  // with Q = A1 X1, ...
 
   std::vector<OutputFile> files{npy_file("dX.npy", g.d_x),   npy_file("dX1.npy", g.d_x1), npy_file("dX2.npy", g.d_x2),
                                 npy_file("dX3.npy", g.d_x3), npy_file("dY1.npy", g.d_y1), npy_file("dY2.npy", g.d_y2)};
@@ -250,15 +261,20 @@ int run_paper_form(const GradOptions& o) {
   j["scale"] = 1.0 / double(d);
   j["dX_columns"] = "b1 + b2*d: A2's column b1 with A3's column b2 (paper 001 Definition 2.3, 0-based)";
   j["input"] = o.paper;
+  j["instance"] = attention_instance_json(inst);
+  j["times"] = {{"read", read_seconds}, {"compute", compute_seconds}};
   // Not split under mpirun (paper 002's dX sums over rows): rank 0 writes.
   distributed::step([&] {
-    if (distributed::is_root()) finish(o, std::move(files), j);
+    if (distributed::is_root()) finish(o, std::move(files), std::move(j), progress, start);
   });
   return kExitOk;
 }
 
 }  // namespace
 
-int run_grad(const GradOptions& o) { return o.paper.empty() ? run_attention_form(o) : run_paper_form(o); }
+int run_grad(const GradOptions& o) {
+  ProgressReporter progress("grad", Progress::enabled(o.progress, o.quiet));
+  return o.paper.empty() ? run_attention_form(o, progress) : run_paper_form(o, progress);
+}
 
 }  // namespace sethkit::tools

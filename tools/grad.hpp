@@ -12,7 +12,10 @@
 // OUTDIR appears whole or not at all (a temporary sibling, then a rename); an
 // existing OUTDIR is replaced only when it holds nothing but such files.
 // Exit 0 on success, 1 on bad input or a refusal (the message names the
-// file), 2 on a usage error.
+// file), 2 on a usage error. loss.json and --json carry the instance object
+// and the stage times (read, compute; --json adds write); with --json a
+// failure is a JSON object on stdout too. Progress on stderr past a second
+// (--progress forces it, --quiet silences it).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,7 @@ struct GradOptions {
   double max_bytes = kDefaultMaxBytes;  // inputs, and the working memory of the gradient
   bool json = false;
   bool quiet = false;
+  bool progress = false;
 };
 
 CLI::App* setup_grad(CLI::App& app, GradOptions& options);

@@ -1,5 +1,6 @@
 #include "tools/protocol.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -159,9 +160,13 @@ int run_protocol(const ProtocolOptions& o) {
   double log2_tuples = -std::numeric_limits<double>::infinity();
   std::optional<KOvInstance> kov;
   std::size_t m = o.m;
+  auto start = std::chrono::steady_clock::now();
+  double read_seconds = 0, reduce_seconds = 0;
   if (!o.file.empty()) {
     const Cnf cnf = load_cnf(o.file, o.lenient);
+    read_seconds = lap_seconds(start);
     kov = reductions::sat_to_kov(cnf, o.k, o.max_bytes);
+    reduce_seconds = lap_seconds(start);
     m = std::size_t(kov->d);
     log2_tuples = 0;
     for (const auto& party : kov->parties) log2_tuples += std::log2(double(party.size()));
@@ -169,6 +174,7 @@ int run_protocol(const ProtocolOptions& o) {
     log2_tuples = double(m) * o.k;
   }
   const protocols::ProtocolPlan plan = protocols::choose_parameters(m, o.k, o.soundness, o.code);
+  const double plan_seconds = lap_seconds(start);
   json j;
   j["m"] = m;
   j["k"] = o.k;
@@ -204,6 +210,14 @@ int run_protocol(const ProtocolOptions& o) {
     protocols::MaDisjointness proto(m, o.k, plan.blocks, protocols::build_code(plan));
     j["analysis"] = analyse(proto, tuples);
   }
+  // The kOV instance analysed (a FILE), and the time of each stage.
+  if (kov) {
+    double bytes = 0;
+    for (std::size_t n : kov->sizes()) bytes += double(n) * double(words_for_bits(kov->d)) * 8.0;
+    j["instance"] = {{"level", "kov"}, {"k", kov->k}, {"n", kov->sizes()}, {"d", kov->d}, {"bytes", bytes}};
+  }
+  j["times"] = {{"read", read_seconds}, {"reduce", reduce_seconds}, {"plan", plan_seconds},
+                {"analysis", lap_seconds(start)}};
   if (o.json) {
     std::cout << j.dump(2) << '\n';
   } else {

@@ -1,6 +1,7 @@
 #include "tools/reduce.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
 #include "reductions/chain.hpp"
@@ -37,7 +39,9 @@ CLI::App* setup_reduce(CLI::App& app, ReduceOptions& o) {
   add_protocol_options(*sub, o.code, o.soundness);
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--keep-unused", o.keep_unused, "keep variables that occur in no clause (default: dropped before the split)");
-  sub->add_flag("--quiet", o.quiet, "print nothing on success");
+  auto* quiet = sub->add_flag("--quiet", o.quiet, "print nothing on success, and no progress");
+  sub->add_flag("--json", o.json, "print the instance written and the time of each stage as one JSON object");
+  sub->add_flag("--progress", o.progress, "progress on stderr even when it is not a terminal")->excludes(quiet);
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");
   return sub;
 }
@@ -80,13 +84,10 @@ namespace {
 // protocol route's MaxIP level, the explicit Gap-MaxIP instance.
 reductions::Route route_of(const ReduceOptions& o) {
   reductions::Route r;
-  r.to = reductions::parse_level(o.to);
+  const reductions::LevelAndRoute target = reductions::parse_target(o.to, o.route);
+  r.to = target.level;
+  r.route = target.route;
   r.k = o.k;
-  const bool protocol = o.route == "protocol" || (o.route.empty() && r.to == reductions::Level::gap_maxip);
-  if (r.to == reductions::Level::gap_maxip && !protocol)
-    throw InputError("", "--to gap-maxip is the protocol route's level; for the direct route use --to maxip");
-  if (r.to == reductions::Level::maxip && protocol) r.to = reductions::Level::gap_maxip;
-  r.route = protocol ? reductions::RouteKind::protocol : reductions::RouteKind::direct;
   r.code = o.code;
   r.target_soundness = o.soundness;
   r.attention_eps = o.eps;
@@ -222,8 +223,38 @@ std::string write_reduction(const ReduceOptions& o, reductions::Chain& chain, co
   return summary;
 }
 
+nlohmann::json chain_instance_json(const reductions::Chain& chain) {
+  const reductions::Level to = chain.plan.route.to;
+  nlohmann::json j = {{"level", reductions::to_string(to)}, {"k", chain.plan.route.k}, {"bytes", chain.built.empty() ? chain.plan.last().bytes : chain.built.back().bytes}};
+  if (to == reductions::Level::kov) {
+    j["n"] = chain.kov.sizes();
+    j["d"] = chain.kov.d;
+  } else if (to == reductions::Level::attention) {
+    j["n"] = chain.attention->instance.lengths();
+    j["d"] = chain.attention->instance.d();
+  } else {
+    j["n"] = chain.maxip->sizes();
+    j["d"] = chain.maxip->d;
+  }
+  return j;
+}
+
 int run_reduce(const ReduceOptions& o) {
+  using Clock = std::chrono::steady_clock;
+  if (o.json && o.output == "-")
+    throw UsageError("--json and -o - both want standard output; write the instance to a file with -o FILE");
+  ProgressReporter progress("reduce", Progress::enabled(o.progress, o.quiet));
+  auto start = Clock::now();
+  auto lap = [&start] {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - start).count();
+    start = now;
+    return s;
+  };
+  progress.stage("reading " + o.file);
   const Cnf cnf = load_cnf(o.file, o.lenient);
+  const double read_seconds = lap();
+  progress.stage("planning the " + o.to + " instance");
   const reductions::Route route = route_of(o);
   // Every size comes from the chain's plan; the output's own size is
   // checked first, then the chain's shared budget, before anything is built.
@@ -238,9 +269,31 @@ int run_reduce(const ReduceOptions& o) {
                o.max_bytes, "the protocol route fits only tiny formulas; use --to maxip");
   }
   const reductions::ChainPlan plan = reductions::plan_chain(cnf, route, o.max_bytes);
+  const double plan_seconds = lap();
+  progress.stage("building the " + o.to + " instance");
   reductions::Chain chain = reductions::build_chain(plan);
+  const double reduce_seconds = lap();
+  progress.stage("writing " + o.output);
   const KOvInstance& kov = chain.kov;
   const std::string summary = write_reduction(o, chain, fnv1a64_of_file(o.file));
+  const double write_seconds = lap();
+  progress.finish();
+  if (o.json) {
+    nlohmann::json j;
+    j["file"] = o.file;
+    j["to"] = o.to;
+    j["route"] = reductions::to_string(route.route);
+    j["split"] = plan.split.spec;
+    j["dropped_variables"] = plan.dropped_vars();
+    j["output"] = o.output;
+    j["output_bytes"] = bytes;  // 0 when the plan's size is only an upper bound
+    j["instance"] = chain_instance_json(chain);
+    j["instance_summary"] = summary;
+    j["times"] = {{"read", read_seconds}, {"plan", plan_seconds}, {"reduce", reduce_seconds}, {"write", write_seconds}};
+    j["seconds"] = read_seconds + plan_seconds + reduce_seconds + write_seconds;
+    std::cout << j.dump(2) << '\n';
+    return kExitOk;
+  }
   if (!o.quiet) {
     std::ostream& info = o.output == "-" ? std::cerr : std::cout;  // -o -: stdout holds the instance
     if (plan.dropped_vars() > 0)

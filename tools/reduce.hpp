@@ -1,12 +1,17 @@
 // sethkit reduce FILE.cnf --to kov [--k K] [--route direct|protocol] -o OUT [--binary] [--max-bytes B]
+//                [--json] [--progress] [--quiet]
 // Writes the instance of the named level; refuses, before writing anything,
 // when it would pass --max-bytes. The output appears whole or not at all.
+// --json prints the instance written as an object (level, k, n per party,
+// d, bytes) and the time of each stage (read, plan, reduce, write), like
+// solve --json (docs/json-schema.md).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "reductions/chain.hpp"
 #include "tools/common.hpp"
@@ -26,6 +31,8 @@ struct ReduceOptions {
   double soundness = 0.5;  // attention: backend relative error the embedding tolerates
   double max_bytes = kDefaultMaxBytes;
   bool quiet = false;
+  bool json = false;
+  bool progress = false;
   bool lenient = false;
   bool keep_unused = false;
 };
@@ -40,6 +47,10 @@ std::string write_reduction(const ReduceOptions& options, reductions::Chain& cha
 // file's bytes or of text in memory.
 std::string fnv1a64_of_file(const std::string& path);
 std::string fnv1a64_of_text(std::string_view text);
+// The instance object of docs/json-schema.json for the last level of a built
+// chain: level, k, n (vectors per party; attention: rows of Q, then of each
+// key side), d, bytes (held in memory, from the plan).
+nlohmann::json chain_instance_json(const reductions::Chain& chain);
 int run_reduce(const ReduceOptions& options);
 
 }  // namespace sethkit::tools

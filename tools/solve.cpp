@@ -10,6 +10,7 @@
 
 #include "attention/backend.hpp"
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 #include "solvers/cnf_decider.hpp"
 #include "solvers/external_sat.hpp"
 #include "tools/common.hpp"
@@ -52,7 +53,8 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--keep-unused", o.keep_unused, "keep variables that occur in no clause (default: dropped before the split)");
   sub->add_flag("--json", o.json, "print one JSON object instead of s/v lines");
-  sub->add_flag("--quiet", o.quiet, "no 'c' comment lines");
+  auto* quiet = sub->add_flag("--quiet", o.quiet, "no 'c' comment lines, no progress");
+  sub->add_flag("--progress", o.progress, "progress on stderr even when it is not a terminal")->excludes(quiet);
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");
   return sub;
 }
@@ -93,8 +95,9 @@ solvers::Decision decide_with_cadical(const Cnf& cnf) {
   return d;
 }
 
-int solve_cnf(const SolveOptions& o) {
+int solve_cnf(const SolveOptions& o, ProgressReporter& progress) {
   const auto start = std::chrono::steady_clock::now();
+  progress.stage("reading " + o.file);
   const Cnf cnf = load_cnf(o.file, o.lenient);
   const double read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   solvers::DecideOptions options;
@@ -110,13 +113,17 @@ int solve_cnf(const SolveOptions& o) {
   options.split = o.split;
   options.keep_unused = o.keep_unused;
   solvers::Decision d;
+  progress.stage(o.via == "cadical" ? std::string("deciding with cadical")
+                                    : "deciding via " + o.via + " (reduce, solve, map back; k = " + std::to_string(o.k) + ")");
   try {
     d = o.via == "cadical" ? decide_with_cadical(cnf) : solvers::decide_cnf(cnf, options);
   } catch (const TimeoutError&) {
+    progress.finish();
     if (!o.json) std::cout << "s UNKNOWN\n" << std::flush;  // SAT-competition answer for "no answer"
     throw;
   }
   const int exit_code = d.satisfiable ? kExitSatisfiable : kExitUnsatisfiable;
+  progress.finish();  // before the answer: the line never mixes with the s/v lines
 
   if (o.json) {
     nlohmann::json j;
@@ -161,49 +168,20 @@ int solve_cnf(const SolveOptions& o) {
   return exit_code;
 }
 
-// With --json an error is a JSON object on stdout too (the stderr line and
-// exit 1 stay with run_guarded): {"error": ..., "status": S} with S refused
-// (a size), input (bad input), error (a tool failed) or internal (a bug).
-void print_json_error(const SolveOptions& o, const char* status, const std::exception& e) {
-  nlohmann::json j;
-  j["file"] = o.file;
-  j["via"] = o.via;
-  j["status"] = status;
-  j["error"] = e.what();
-  std::cout << j.dump(2) << '\n' << std::flush;
-}
-
 int solve_any(const SolveOptions& o) {
+  ProgressReporter progress("solve", Progress::enabled(o.progress, o.quiet));
   const std::string format = o.format == "auto" ? detect_format(o.file) : o.format;
   if (format == "cnf") {
     if (o.threshold) throw InputError("--threshold", "applies to instance files, not to a CNF");
-    return solve_cnf(o);
+    return solve_cnf(o, progress);
   }
-  return solve_instance_file(o, format);
+  return solve_instance_file(o, format, &progress);
 }
 
 }  // namespace
 
-int run_solve(const SolveOptions& o) {
-  if (!o.json) return solve_any(o);
-  try {
-    return solve_any(o);
-  } catch (const SizeLimitError& e) {
-    print_json_error(o, "refused", e);
-    throw;
-  } catch (const InputError& e) {
-    print_json_error(o, "input", e);
-    throw;
-  } catch (const ToolError& e) {
-    print_json_error(o, "error", e);
-    throw;
-  } catch (const std::bad_alloc& e) {
-    print_json_error(o, "refused", e);
-    throw;
-  } catch (const std::exception& e) {
-    print_json_error(o, "internal", e);  // a bug: a witness that fails its check, a broken promise
-    throw;
-  }
-}
+// With --json a failure is a JSON object on stdout too: run_guarded
+// (tools/common.hpp), with the file and --via from the command line.
+int run_solve(const SolveOptions& o) { return solve_any(o); }
 
 }  // namespace sethkit::tools

@@ -4,7 +4,10 @@
 // (exit 10), else "s UNSATISFIABLE" (exit 20). An instance file of another
 // level (kOV, MaxIP, attention directory) is decided as it is: "s YES" and
 // the witness tuple "w i_1 .. i_k" (exit 10) or "s NO" (exit 20); see
-// tools/solve_instance.hpp.
+// tools/solve_instance.hpp. With --json a failure is a JSON object on stdout
+// too (tools/common.hpp run_guarded). Progress on stderr (core/progress.hpp)
+// for runs past a second: on a terminal, or with --progress; --quiet
+// silences it.
 #pragma once
 
 #include <optional>
@@ -32,6 +35,7 @@ struct SolveOptions {
   double max_bytes = kDefaultMaxBytes;
   bool json = false;
   bool quiet = false;
+  bool progress = false;  // progress on stderr even when it is not a terminal (--quiet silences it)
   bool lenient = false;
   bool keep_unused = false;
 };

@@ -346,8 +346,9 @@ std::string detect_format(const std::string& path) {
                          "pass --format cnf|kov|maxip|attention");
 }
 
-int solve_instance_file(const SolveOptions& o, const std::string& format) {
+int solve_instance_file(const SolveOptions& o, const std::string& format, ProgressReporter* progress) {
   const auto start = Clock::now();
+  if (progress) progress->stage("deciding the " + format + " instance " + o.file);
   Answer a = format == "kov" ? solve_kov_file(o) : format == "maxip" ? solve_maxip_file(o) : solve_attention_dir(o);
   std::optional<Provenance> p =
       format == "attention" ? attention_provenance(a.extra.value("provenance", json()), a.instance["k"].get<int>())
@@ -357,11 +358,13 @@ int solve_instance_file(const SolveOptions& o, const std::string& format) {
   if (a.yes && p && o.threshold) {
     mapped = {{"cnf", p->cnf}, {"mapped", false}, {"reason", "--threshold changes the question the instance asks"}};
   } else if (a.yes && p) {
+    if (progress) progress->stage("mapping the witness back to " + p->cnf);
     const auto t = Clock::now();
     mapped = map_back(o, format, a, *p);
     map_seconds = since(t);
   }
   const int exit_code = a.yes ? kExitSatisfiable : kExitUnsatisfiable;
+  if (progress) progress->finish();  // before the answer: the line never mixes with stdout
   if (o.json) {
     json j;
     j["file"] = o.file;

@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "core/progress.hpp"
 #include "tools/solve.hpp"
 
 namespace sethkit::tools {
@@ -20,7 +21,8 @@ namespace sethkit::tools {
 std::string detect_format(const std::string& path);
 
 // Decides the instance at o.file of the given format (not cnf); prints the
-// answer (text or o.json) and returns 10 or 20.
-int solve_instance_file(const SolveOptions& o, const std::string& format);
+// answer (text or o.json) and returns 10 or 20. progress (may be null) is
+// told each stage and finished before the answer is printed.
+int solve_instance_file(const SolveOptions& o, const std::string& format, ProgressReporter* progress = nullptr);
 
 }  // namespace sethkit::tools

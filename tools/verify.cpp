@@ -14,6 +14,7 @@
 #include "solvers/sat_brute_force.hpp"
 #include "distributed/distributed.hpp"
 #include "tools/common.hpp"
+#include "tools/split_option.hpp"
 #include "tools/subprocess.hpp"
 
 namespace sethkit::tools {
@@ -42,7 +43,7 @@ std::vector<Check> checks_of(const VerifyOptions& o) {
   auto selected = [&o](const char* l) { return std::find(o.levels.begin(), o.levels.end(), l) != o.levels.end(); };
   std::vector<Check> c;
   if (selected("sat")) c.push_back({"sat", 0, false});
-  for (const char* level : {"kov", "maxip", "gap-maxip", "attention"}) {
+  for (const char* level : {"kov", "maxip", "gap-maxip", "attention", "protocol"}) {
     if (!selected(level)) continue;
     for (int k : o.ks) c.push_back({level, k, false});
     if (std::string(level) == "attention")
@@ -109,6 +110,53 @@ std::string first_error_line(const std::string& err) {
   return line.empty() ? "no message" : line;
 }
 
+// The protocol's exact completeness and soundness on the file's kOV tuples
+// (`sethkit protocol FILE --k K --json` in a child; DESIGN.md "verify"):
+// agree when both hold, DISAGREE when one fails, skipped when the analysis
+// is refused or past its work limit.
+json check_protocol(const std::string& path, const Check& c, const VerifyOptions& o, double limit, json l) {
+  std::vector<std::string> argv = {self_executable(), "protocol", path,          "--k", std::to_string(c.k),
+                                   "--json",          "--max-bytes", bytes_arg(o.max_bytes)};
+  if (o.lenient) argv.push_back("--lenient");
+  const ChildResult r = run_child(argv, limit);
+  l["seconds"] = r.seconds;
+  if (r.timed_out) {
+    l["status"] = "timeout";
+    l["reason"] = "over the time limit of the level";
+    return l;
+  }
+  json j;
+  try {
+    j = json::parse(r.out);
+  } catch (const json::exception&) {
+    l["status"] = "DISAGREE";
+    l["reason"] = "the protocol analysis printed no JSON (exit " + std::to_string(r.exit_code) +
+                  "): " + first_error_line(r.err);
+    return l;
+  }
+  if (j.contains("status")) {  // the error object
+    l["status"] = j["status"] == "internal" ? "DISAGREE" : "skipped";
+    l["reason"] = (j["status"] == "refused" ? "refused: " : "") + j.value("error", std::string());
+    return l;
+  }
+  const json& a = j.value("analysis", json());
+  if (!a.is_object()) {
+    l["status"] = "skipped";
+    std::string why = a.is_string() ? a.get<std::string>() : std::string("no analysis");
+    if (why.rfind("skipped: ", 0) == 0) why = why.substr(9);
+    l["reason"] = why;
+    return l;
+  }
+  l["protocol"] = {{"code", j.value("code", "")}, {"n_C", j.value("n_C", 0)},
+                   {"soundness_bound", j.value("soundness_bound", 0)}, {"analysis", a}};
+  const bool complete = a.value("completeness_holds", false), sound = a.value("soundness_holds", false);
+  l["status"] = complete && sound ? "agree" : "DISAGREE";
+  l["agrees"] = complete && sound;
+  if (!complete) l["reason"] = "completeness fails: a disjoint tuple is rejected at some position";
+  else if (!sound) l["reason"] = "soundness fails: an intersecting tuple passes more positions than the bound";
+  return l;
+}
+
 // Runs one level in a child and gives it a status against the truth.
 json check_level(const std::string& path, const Check& c, const VerifyOptions& o, bool truth, Clock::time_point run_deadline,
                  bool has_deadline) {
@@ -131,10 +179,12 @@ json check_level(const std::string& path, const Check& c, const VerifyOptions& o
       run_limit = true;
     }
   }
+  if (c.level == "protocol") return check_protocol(path, c, o, limit, std::move(l));
   std::vector<std::string> argv = {self_executable(), "solve", path, "--via", c.level, "--json", "--quiet",
                                    "--max-bytes", bytes_arg(o.max_bytes)};
   if (c.k) argv.insert(argv.end(), {"--k", std::to_string(c.k)});
   if (c.protocol) argv.insert(argv.end(), {"--route", "protocol"});
+  if (!o.split.empty() && c.k) argv.insert(argv.end(), {"--split", o.split});
   if (o.lenient) argv.push_back("--lenient");
   const ChildResult r = run_child(argv, limit);
   l["seconds"] = r.seconds;
@@ -288,12 +338,23 @@ void print_row(const json& f, const std::vector<Check>& checks) {
   for (const auto& l : f["levels"]) {
     const std::string status = l["status"];
     std::string cell = status;
-    if (status == "agree") cell = l["answer"].get<std::string>() + (l["witness_checked"].get<bool>() ? "+w" : "");
+    if (status == "agree" && l.contains("answer"))
+      cell = l["answer"].get<std::string>() + (l["witness_checked"].get<bool>() ? "+w" : "");
+    else if (status == "agree")
+      cell = "holds";  // protocol: completeness and soundness hold on the file's tuples
     std::printf(" %-*s", w[column++], cell.c_str());
     const std::string who = "  " + l["name"].get<std::string>() + " ";
     if (l.contains("reason")) notes.push_back(who + status + ": " + l["reason"].get<std::string>());
     if (l.contains("gap")) notes.push_back(who + "gap: " + gap_note(l));
     if (l.contains("margin")) notes.push_back(who + "margin: " + margin_note(l));
+    if (l.contains("protocol")) {
+      const json& a = l["protocol"]["analysis"];
+      notes.push_back(who + "protocol: " + std::to_string(a.value("disjoint_accepted_everywhere", 0)) + " of " +
+                      std::to_string(a.value("disjoint_tuples", 0)) + " disjoint tuples accepted at all " +
+                      std::to_string(l["protocol"].value("n_C", 0)) + " positions; intersecting: best message at " +
+                      std::to_string(a.value("intersecting_max_accepted", 0)) + " (bound " +
+                      std::to_string(l["protocol"].value("soundness_bound", 0)) + ")");
+    }
   }
   std::printf(" %s\n", f["verdict"].get<std::string>().c_str());
   for (const auto& n : notes) std::printf("%s\n", n.c_str());
@@ -316,9 +377,11 @@ CLI::App* setup_verify(CLI::App& app, VerifyOptions& o) {
       ->delimiter(',')
       ->check(CLI::Range(2, 16))
       ->capture_default_str();
-  sub->add_option("--levels", o.levels, "levels to check (comma-separated; attention covers both routes)")
+  sub->add_option("--levels", o.levels,
+                  "levels to check (comma-separated; attention covers both routes; protocol, not among the defaults, "
+                  "checks the MA protocol's exact completeness and soundness on the file's kOV tuples)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention"}))
+      ->check(CLI::IsMember({"sat", "kov", "maxip", "gap-maxip", "attention", "protocol"}))
       ->capture_default_str();
   sub->add_option("--reference", o.reference, "truth: cadical (default), minisat or brute")
       ->check(CLI::IsMember({"cadical", "minisat", "brute"}))
@@ -337,10 +400,19 @@ CLI::App* setup_verify(CLI::App& app, VerifyOptions& o) {
   auto* quiet = sub->add_flag("--quiet", o.quiet, "no progress on stderr");
   sub->add_flag("--progress", o.progress, "progress on stderr even when it is not a terminal")->excludes(quiet);
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");
+  add_split_option(*sub, o.split);
   return sub;
 }
 
 int run_verify(const VerifyOptions& o) {
+  if (!o.split.empty() && o.split != "interleaved") {
+    const auto groups = std::size_t(std::count(o.split.begin(), o.split.end(), ',')) + 1;
+    for (int k : o.ks)
+      if (groups != std::size_t(k))
+        throw UsageError("--split " + o.split + " names " + std::to_string(groups) + " variable groups but --k " +
+                         std::to_string(k) + " needs " + std::to_string(k) +
+                         "; give one --k, or use --split interleaved for several");
+  }
   const std::vector<Check> checks = checks_of(o);
   const auto start = Clock::now();
   const bool has_deadline = o.timeout > 0;

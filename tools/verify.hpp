@@ -1,5 +1,6 @@
 // sethkit verify FILE.cnf... [--k K[,K...]] [--levels L,...] [--reference cadical|minisat|brute]
 //                [--expect sat|unsat] [--strict] [--timeout-level S] [--timeout S] [--json|--jsonl]
+//                [--split interleaved|A-B,C-D,...]
 // For each file: the truth from the reference solver (its model re-checked),
 // then every level of the chain (DESIGN.md "verify"), each in a fresh child
 // process (`sethkit solve FILE --via LEVEL --json`) under the time limits, its
@@ -8,8 +9,12 @@
 // timeout; a skip is never an agreement. The measured gap (maxip, gap-maxip:
 // the largest inner product against the promise) and the attention margin
 // (log O of the closest NO and YES rows against the threshold) are reported.
+// With --levels ...,protocol also the protocol's exact completeness and
+// soundness on the file's kOV tuples (sethkit protocol FILE --k K).
 // Rows stream as files finish (table or --jsonl); --json prints one document.
-// Exit: 4 a level disagrees; 3 a level timed out (or, under --strict, was
+// --split chooses the variable groups of every level past sat (each child's
+// plan_chain); ranges name one group per party, so every --k must equal
+// their count. Exit: 4 a level disagrees; 3 a level timed out (or, under --strict, was
 // skipped); 1 a file is bad input; 0 otherwise; 2 usage.
 #pragma once
 
@@ -30,6 +35,7 @@ struct VerifyOptions {
   std::vector<std::string> levels = {"sat", "kov", "maxip", "gap-maxip", "attention"};
   std::string reference = "cadical";
   std::string expect;          // "sat" / "unsat": the known answer replaces the reference
+  std::string split;           // variable groups (reductions::parse_split); empty: consecutive
   double max_bytes = kDefaultMaxBytes;
   double timeout_level = 0;    // seconds per level, 0 = none
   double timeout = 0;          // seconds for the whole run, 0 = none

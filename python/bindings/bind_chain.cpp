@@ -33,10 +33,10 @@ using reductions::Level;
 reductions::Route make_route(const std::string& to, int k, const std::string& route, const std::string& code,
                              double soundness, double eps, const std::string& backend) {
   reductions::Route r;
-  r.to = reductions::parse_level(to);
+  const reductions::LevelAndRoute target = reductions::parse_target(to, route);
+  r.to = target.level;
+  r.route = target.route;
   r.k = k;
-  if (!route.empty()) r.route = reductions::parse_route(route);
-  if (r.to == Level::gap_maxip) r.route = reductions::RouteKind::protocol;
   r.code = code;
   r.target_soundness = soundness;
   r.attention_eps = eps;

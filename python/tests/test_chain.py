@@ -118,7 +118,9 @@ def test_solve_returns_the_clis_json(cli, via):
 def test_verify_and_protocol():
     doc = sethkit.verify([os.path.join(EXAMPLES, "tiny-sat.cnf"), os.path.join(EXAMPLES, "pigeonhole-3-2.cnf")],
                          k=(2,))
-    assert "DISAGREE" not in json.dumps(doc)
+    assert doc["all_agree"] and all(row["counts"]["DISAGREE"] == 0 for row in doc["files"])
+    statuses = [level["status"] for row in doc["files"] for level in row["levels"]]
+    assert statuses and set(statuses) <= {"agree", "skipped"}
     p = sethkit.protocol(m=4, k=2, code="rs")
     assert isinstance(p, dict) and p
 
@@ -146,3 +148,15 @@ def test_reduce_and_decide_example(tmp_path):
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     assert "SATISFIABLE" in run.stdout and (tmp_path / "p.png").exists()
+
+
+def test_maxip_over_the_protocol_route_is_the_gap_level_as_on_the_command_line():
+    # reduce --to maxip --route protocol writes the explicit Gap-MaxIP level;
+    # the Python package follows the same rule (reductions::parse_target).
+    cnf = sethkit.Cnf(4, [[1, 2], [-1, 3], [-3, -4]])
+    plan = sethkit.plan(cnf, "maxip", k=2, route="protocol")
+    assert plan["to"] == "gap-maxip"
+    with pytest.raises(sethkit.InputError, match="protocol route's level"):
+        sethkit.plan(cnf, "gap-maxip", k=2, route="direct")
+    with pytest.raises(sethkit.InputError, match="drop the protocol route"):
+        sethkit.plan(cnf, "kov", k=2, route="protocol")

@@ -62,6 +62,13 @@ def main():
         ("codes", ["codes", "--code", "rs", "--q", "7", "--n", "7", "--dim", "3", "--product", "2", "--json"], "one"),
         ("protocol", ["protocol", "examples/tiny-sat.cnf", "--k", "3", "--json"], "one"),
         ("grad", ["grad", "tests/data/attention/good", "--target", target, "-o", o("grad"), "--json"], "one"),
+        ("reduce", ["reduce", "examples/tiny-sat.cnf", "--to", "kov", "-o", o("tiny.kov"), "--json"], "one"),
+        ("reduce", ["reduce", "examples/pigeonhole-3-2.cnf", "--to", "gap-maxip", "--k", "2", "-o", o("php.gap"),
+                    "--json"], "one"),
+        ("reduce", ["reduce", "examples/tiny-sat.cnf", "--to", "attention", "-o", o("tiny2.att"), "--json"], "one"),
+        ("error", ["attention", "tests/data/attention/bad-nan", "-o", o("never.npy"), "--json"], "one"),
+        ("error", ["reduce", "examples/uf20-01.cnf", "--to", "kov", "-o", o("never.kov"), "--max-bytes", "1K",
+                   "--json"], "one"),
     ]
     subprocess.run([sethkit, "reduce", "examples/tiny-sat.cnf", "--to", "attention", "-o", o("tiny.att"), "--quiet"],
                    check=True)

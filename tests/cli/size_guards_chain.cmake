@@ -75,7 +75,7 @@ sethkit_cli_test(reduce_route_attention_direct 0 "wrote .*attention k = 2, d = 3
 sethkit_cli_test(reduce_route_maxip_protocol 0
   "wrote .*gap-maxip k = 2, d = 31, YES iff max = 4, NO iff max <= 2, party sizes 56 8"
   reduce examples/pigeonhole-3-2.cnf --to maxip --route protocol --k 2 -o ${CLI_OUT}/php-protocol.maxip)
-sethkit_cli_test(reduce_route_gap_direct 1 "--to gap-maxip is the protocol route's level; for the direct route use --to maxip"
+sethkit_cli_test(reduce_route_gap_direct 1 "gap-maxip is the protocol route.s level; for the direct route ask for maxip"
   reduce examples/pigeonhole-3-2.cnf --to gap-maxip --route direct --k 2 -o ${CLI_OUT}/never.gap)
 sethkit_cli_test(usage_reduce_route 2 "--route" reduce examples/tiny-sat.cnf --to maxip --route sideways -o ${CLI_OUT}/never.maxip)
 set(CLI_EXTRA -DNO_FILE=${CLI_OUT}/refused-route.att)

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/progress.hpp"
 
@@ -90,4 +92,67 @@ TEST(Progress, DisabledPrintsNothing) {
   }
   EXPECT_EQ(read_all(f), "");
   std::fclose(f);
+}
+
+// ---- the work meter and the reporter of one command ---------------------------
+
+TEST(ProgressReporter, LineHasStageFractionRateEtaAndStageTime) {
+  EXPECT_EQ(ProgressReporter::line("attention", "exact attention, rows", {30, 120}, 2.0),
+            "attention: exact attention, rows: 30/120 (25%), 15/s, ETA 6.0 s; 2.0 s");
+  // No loop counts its items: the stage and its time only.
+  EXPECT_EQ(ProgressReporter::line("solve", "deciding via kov", {0, 0}, 75.0), "solve: deciding via kov; 1 min 15 s");
+  // Done past the total (a region that counted late) is shown as the total, without an ETA.
+  EXPECT_EQ(ProgressReporter::line("grad", "rows", {9, 8}, 4.0), "grad: rows: 8/8 (100%), 2/s; 4.0 s");
+}
+
+TEST(ProgressReporter, WorkMeterCountsAcrossThreadsAndStagesResetIt) {
+  ProgressReporter r("reduce", false);  // disabled: the meter still counts
+  progress_expect(1000);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([] {
+      for (int i = 0; i < 250; ++i) progress_advance();
+    });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(work_meter().done, 1000u);
+  EXPECT_EQ(work_meter().total, 1000u);
+  reset_work_meter();
+  EXPECT_EQ(work_meter().done, 0u);
+  EXPECT_EQ(work_meter().total, 0u);
+}
+
+TEST(ProgressReporter, DisabledPrintsNothing) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    ProgressReporter r("grad", false, f, 0.0, 0.01);
+    r.stage("writing");
+    EXPECT_FALSE(r.enabled());
+  }
+  EXPECT_EQ(read_all(f), "");
+  std::fclose(f);
+}
+
+TEST(ProgressReporter, ForcedOnAFileEndsWithItsDoneLine) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    // A file is no terminal: whole lines. Delay 0: the "done" line always comes.
+    ProgressReporter r("solve", true, f, 0.0, 0.01);
+    r.stage("reading x.cnf");
+    r.stage("deciding via kov");
+    r.finish();
+    r.finish();  // idempotent
+  }
+  const std::string out = read_all(f);
+  std::fclose(f);
+  EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+  ASSERT_GE(out.size(), 1u);
+  const std::size_t last = out.rfind('\n', out.size() - 2);
+  const std::string tail = out.substr(last == std::string::npos ? 0 : last + 1);
+  EXPECT_EQ(tail.rfind("solve: done in ", 0), 0u) << out;
+  // Every other line names the command and a stage.
+  std::size_t start = 0;
+  for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1)
+    EXPECT_EQ(out.compare(start, 7, "solve: "), 0) << out;
 }
