@@ -85,6 +85,21 @@ struct Accumulator {
 };
 
 // Per-thread buffers: two score tiles and a few tile_a x d strips.
+}  // namespace
+
+// Accumulators past kSmallAccumulator bytes: at least kMinChunkRows rows a
+// chunk, since every chunk zeroes and reduces a whole dK/dV accumulator (at
+// n = 256, d = 64 and 64 chunks of 4 rows that was ~8% of the time).
+kernel::ChunkPlan backward_row_chunks(std::size_t n_q, double accumulator_bytes, const GradientTuning& tuning) {
+  const std::size_t max_chunks =
+      accumulator_bytes > kSmallAccumulator
+          ? std::min(tuning.max_chunks, std::max<std::size_t>(1, (n_q + kMinChunkRows - 1) / kMinChunkRows))
+          : tuning.max_chunks;
+  return kernel::row_chunks(n_q, accumulator_bytes, max_chunks, tuning.chunk_bytes_budget);
+}
+
+namespace {
+
 template <class T>
 struct Scratch {
   std::vector<T> s, g;          // tile_a x tile_b: S then P; dP then G
@@ -329,15 +344,7 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
 
   const bool forward = !o.data || !log_d;
   const double acc_bytes = Accumulator<T>::bytes(p);
-  // Accumulators past kSmallAccumulator bytes: at least kMinChunkRows rows a
-  // chunk, since every chunk zeroes and reduces a whole dK/dV accumulator
-  // (at n = 256, d = 64 and 64 chunks of 4 rows that was ~8% of the time). A
-  // function of the sizes only, as the plan must be.
-  const std::size_t max_chunks =
-      acc_bytes > kSmallAccumulator
-          ? std::min(tuning.max_chunks, std::max<std::size_t>(1, (n_q + kMinChunkRows - 1) / kMinChunkRows))
-          : tuning.max_chunks;
-  const kernel::ChunkPlan plan = kernel::row_chunks(n_q, acc_bytes, max_chunks, tuning.chunk_bytes_budget);
+  const kernel::ChunkPlan plan = backward_row_chunks(n_q, acc_bytes, tuning);
   double side_entries = 0;
   for (const auto& key : keys) side_entries += double(key.rows) * double(d + dv);
   const double bytes = double(plan.chunks) * acc_bytes + double(threads) * Scratch<T>::bytes(p) + 8.0 * n_q +

@@ -36,6 +36,13 @@ struct BackwardOptions {
   double max_bytes = kExactMaxBytes;   // scratch, chunk accumulators, recomputed O
 };
 
+// The backward's row chunks for n_q query rows whose dK/dV accumulator is
+// accumulator_bytes (sum over sides of rows * (d + d_v) * sizeof(T), plus the
+// paper's dX when asked): a function of the sizes only, so the split of query
+// rows across MPI ranks (tools/rank_rows) can reproduce the single process's
+// chunk sums exactly.
+kernel::ChunkPlan backward_row_chunks(std::size_t n_q, double accumulator_bytes, const GradientTuning& tuning);
+
 struct BackwardStats {
   std::size_t chunks = 0;       // row chunks used
   double forward_seconds = 0;   // the recomputed forward (0 when O and log D were given)

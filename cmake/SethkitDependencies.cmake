@@ -33,3 +33,12 @@ endif()
 if(SETHKIT_BUILD_BENCH)
   find_package(benchmark CONFIG REQUIRED)
 endif()
+
+# Open MPI (issue 19, distributed/): optional. SETHKIT_MPI defaults to ON when
+# MPI's C++ bindings are found; OFF builds distributed/ as its single-rank stub.
+find_package(MPI COMPONENTS CXX QUIET)
+option(SETHKIT_MPI "Run under mpirun across ranks (Open MPI; distributed/)" ${MPI_CXX_FOUND})
+if(SETHKIT_MPI AND NOT MPI_CXX_FOUND)
+  message(FATAL_ERROR "SETHKIT_MPI is ON but MPI was not found: scripts/install-deps installs libopenmpi-dev, or configure with -DSETHKIT_MPI=OFF")
+endif()
+find_program(SETHKIT_MPIEXEC NAMES mpirun mpiexec)

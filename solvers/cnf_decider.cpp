@@ -10,6 +10,7 @@
 #include "reductions/hints.hpp"
 #include "solvers/attention_decider.hpp"
 #include "solvers/maxip_solver.hpp"
+#include "solvers/rank_split.hpp"
 #include "solvers/sat_brute_force.hpp"
 
 namespace sethkit::solvers {
@@ -37,7 +38,7 @@ void decide_kov(const Chain& c, const DecideOptions& options, Decision& d) {
   const KOvInstance& inst = c.kov;
   d.instance_summary = "k = " + std::to_string(inst.k) + ", d = " + std::to_string(inst.d) +
                        ", n = " + join_sizes(inst.sizes());
-  const KOvResult r = solve_kov(inst, options.kov_algorithm, options.kov_prune);
+  const KOvResult r = solve_kov_across_ranks(inst, options.kov_algorithm, options.kov_prune);  // plain solve_kov on one rank
   d.solver = std::string("kov ") + to_string(r.algorithm);
   if (r.searched_sizes != inst.sizes())
     d.solver += " after pruning dominated vectors to n = " + join_sizes(r.searched_sizes);
@@ -54,7 +55,7 @@ void decide_maxip(const Chain& c, Decision& d) {
   const MaxIpInstance& mip = *c.maxip;
   d.instance_summary = "k = " + std::to_string(mip.k) + ", d = " + std::to_string(mip.d) +
                        ", n = " + join_sizes(mip.sizes()) + ", YES iff max >= " + std::to_string(mip.gap->threshold);
-  const MaxIpResult r = maximize_inner_product(mip, mip.gap->threshold);
+  const MaxIpResult r = maximize_across_ranks(mip, mip.gap->threshold);
   d.solver = "maxip brute force";
   d.has_gap = true;
   d.best_inner_product = r.best;
@@ -101,7 +102,7 @@ void decide_gap_maxip(const Chain& c, Decision& d) {
             std::to_string(gap.merlin_messages()) + " Merlin messages";
   ImplicitMaxIp implicit{gap.k(), gap.sizes(),
                          [&gap](const std::vector<std::size_t>& t) { return gap.inner_product(t); }};
-  const MaxIpResult r = maximize_inner_product(implicit, gap.threshold());
+  const MaxIpResult r = maximize_across_ranks(implicit, gap.threshold());
   d.solver = "gap-maxip brute force (implicit)";
   d.has_gap = true;
   d.best_inner_product = r.best;

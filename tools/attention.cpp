@@ -14,6 +14,8 @@
 #include "core/progress.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
+#include "tools/rank_rows.hpp"
+#include "distributed/distributed.hpp"
 
 namespace sethkit::tools {
 namespace {
@@ -31,6 +33,9 @@ attention::CausalWindow parse_window(const std::string& text) {
     throw CLI::ValidationError("--window", "expected two integers W1,W2, found '" + text + "'");
   }
 }
+
+void write_outputs(const AttentionOptions& o, const AttentionInstance& inst, const attention::BackendResult& res,
+                   ProgressReporter& progress, std::chrono::steady_clock::time_point& start, double read_seconds);
 
 }  // namespace
 
@@ -76,8 +81,20 @@ int run_attention(const AttentionOptions& o) {
   options.eps = o.eps;
   options.threads = o.threads;
   options.max_bytes = o.max_bytes;
-  // Checks the capabilities, plans and refuses (SizeLimitError with the size) itself.
-  const attention::BackendResult res = backend.run(inst, options);
+  // Checks the capabilities, plans and refuses (SizeLimitError with the size)
+  // itself; under mpirun each rank runs its query rows, rank 0 gathers them
+  // (tools/rank_rows.hpp) and alone writes, its errors ending every rank.
+  const attention::BackendResult res = run_split_attention(backend, inst, options);
+  distributed::step([&] {
+    if (distributed::is_root()) write_outputs(o, inst, res, progress, start, read_seconds);
+  });
+  return kExitOk;
+}
+
+namespace {
+
+void write_outputs(const AttentionOptions& o, const AttentionInstance& inst, const attention::BackendResult& res,
+                   ProgressReporter& progress, std::chrono::steady_clock::time_point& start, double read_seconds) {
   const attention::AttentionOutput& out = res.out;
   const double compute_seconds = lap_seconds(start);
   progress.stage("writing " + o.output);
@@ -106,7 +123,7 @@ int run_attention(const AttentionOptions& o) {
     if (!o.logd.empty()) j["logd"] = o.logd;
     std::cout << j.dump(2) << '\n';
   }
-  return kExitOk;
 }
 
+}  // namespace
 }  // namespace sethkit::tools

@@ -22,6 +22,7 @@
 #include "core/atomic_file.hpp"
 #include "core/deadline.hpp"
 #include "core/errors.hpp"
+#include "distributed/distributed.hpp"
 #include "reductions/hints.hpp"
 #include "tools/attention.hpp"
 #include "tools/check.hpp"
@@ -135,6 +136,24 @@ int unknown_subcommand(const CLI::App& app, const std::string& name) {
   return kExitUsage;
 }
 
+// Under mpirun (distributed/distributed.hpp) these subcommands split their
+// work across the ranks themselves; the others (reduce, gen, sweep, ...,
+// whose outputs every rank would otherwise write) run on rank 0 alone while
+// the other ranks wait, and end with its exit code or its error.
+bool split_across_ranks(const std::string& name) {
+  return name == "solve" || name == "attention" || name == "grad" || name == "verify";
+}
+
+int run_on_rank_zero(const std::function<int()>& run) {
+  if (!distributed::distributed()) return run();
+  std::vector<std::size_t> rc{0};
+  distributed::step([&] {
+    if (distributed::is_root()) rc[0] = static_cast<std::size_t>(run());
+  });
+  distributed::broadcast(rc, 0);
+  return static_cast<int>(rc[0]);
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -227,7 +246,7 @@ int run_cli(int argc, char** argv) {
         [&] {
           check_modes(cmd, name, solve, reduce, attention, protocol, grad);  // before any work
           check_paths(cmd);
-          return run();
+          return split_across_ranks(name) ? run() : run_on_rank_zero(run);
         },
         json_error ? &*json_error : nullptr);
     return finish_stdout(name, rc);

@@ -20,6 +20,8 @@
 #include "core/progress.hpp"
 #include "problems/npy.hpp"
 #include "tools/common.hpp"
+#include "tools/rank_rows.hpp"
+#include "distributed/distributed.hpp"
 
 #ifndef SETHKIT_VERSION_STRING
 #define SETHKIT_VERSION_STRING "unknown"
@@ -192,26 +194,31 @@ int run_attention_form(const GradOptions& o, ProgressReporter& progress) {
   options.threads = o.threads;
   options.max_bytes = o.max_bytes;
   // Checks the capabilities, plans (poly: certifies once) and refuses with the size itself.
-  const attention::GradientResult res = backend.gradient(inst, e, options);
-  const attention::AttentionGradient& g = res.gradient;
-  const double compute_seconds = lap_seconds(start);
-  std::vector<OutputFile> files{npy_file("dQ.npy", g.d_q)};
-  for (std::size_t p = 0; p < g.d_keys.size(); ++p) files.push_back(npy_file("dK" + std::to_string(p + 1) + ".npy", g.d_keys[p]));
-  for (std::size_t p = 0; p < g.d_values.size(); ++p)
-    files.push_back(npy_file("dV" + std::to_string(p + 1) + ".npy", g.d_values[p]));
-  nlohmann::json j = common_json(o, g);
-  j["form"] = "attention";
-  j["k"] = inst.k;
-  j["n"] = inst.lengths();
-  j["d"] = inst.d();
-  j["d_v"] = inst.d_v();
-  j["scale"] = inst.scale;
-  j["input"] = o.dir;
-  j["target"] = o.target;
-  if (backend.capabilities().approximate) j[backend.name()] = res.bounds_json();
-  j["instance"] = attention_instance_json(inst);
-  j["times"] = {{"read", read_seconds}, {"compute", compute_seconds}};
-  finish(o, std::move(files), std::move(j), progress, start);
+  // Under mpirun: query rows split across ranks, gathered on rank 0, which
+  // alone writes (tools/rank_rows.hpp says what is bit-identical).
+  const attention::GradientResult res = run_split_gradient(backend, inst, e, options);
+  distributed::step([&] {  // rank 0 writes; its errors end every rank
+    if (!distributed::is_root()) return;
+    const attention::AttentionGradient& g = res.gradient;
+    const double compute_seconds = lap_seconds(start);
+    std::vector<OutputFile> files{npy_file("dQ.npy", g.d_q)};
+    for (std::size_t p = 0; p < g.d_keys.size(); ++p) files.push_back(npy_file("dK" + std::to_string(p + 1) + ".npy", g.d_keys[p]));
+    for (std::size_t p = 0; p < g.d_values.size(); ++p)
+      files.push_back(npy_file("dV" + std::to_string(p + 1) + ".npy", g.d_values[p]));
+    nlohmann::json j = common_json(o, g);
+    j["form"] = "attention";
+    j["k"] = inst.k;
+    j["n"] = inst.lengths();
+    j["d"] = inst.d();
+    j["d_v"] = inst.d_v();
+    j["scale"] = inst.scale;
+    j["input"] = o.dir;
+    j["target"] = o.target;
+    if (backend.capabilities().approximate) j[backend.name()] = res.bounds_json();
+    j["instance"] = attention_instance_json(inst);
+    j["times"] = {{"read", read_seconds}, {"compute", compute_seconds}};
+    finish(o, std::move(files), std::move(j), progress, start);
+  });
   return kExitOk;
 }
 
@@ -256,7 +263,10 @@ int run_paper_form(const GradOptions& o, ProgressReporter& progress) {
   j["input"] = o.paper;
   j["instance"] = attention_instance_json(inst);
   j["times"] = {{"read", read_seconds}, {"compute", compute_seconds}};
-  finish(o, std::move(files), std::move(j), progress, start);
+  // Not split under mpirun (paper 002's dX sums over rows): rank 0 writes.
+  distributed::step([&] {
+    if (distributed::is_root()) finish(o, std::move(files), std::move(j), progress, start);
+  });
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include "core/progress.hpp"
 #include "solvers/external_sat.hpp"
 #include "solvers/sat_brute_force.hpp"
+#include "distributed/distributed.hpp"
 #include "tools/common.hpp"
 #include "tools/split_option.hpp"
 #include "tools/subprocess.hpp"
@@ -426,15 +427,31 @@ int run_verify(const VerifyOptions& o) {
   std::size_t step = 0;
   const bool text = !o.json && !o.jsonl;
   if (text) print_header(checks);
-  for (std::size_t i = 0; i < o.files.size(); ++i) {
-    const std::size_t first = step;
-    json f = verify_file(o.files[i], o, checks, counts, deadline, has_deadline, progress, step);
-    step = first + checks.size();  // a bad file skips its levels
-    bad_file = bad_file || f.contains("error");
-    all = all && f["agree"].get<bool>();
-    if (text) print_row(f, checks);
-    if (o.jsonl) std::cout << f.dump() << '\n' << std::flush;
-    if (o.json) report["files"].push_back(std::move(f));
+  // Under mpirun file i goes to rank i % R; after each round of R files rank
+  // 0 gathers the rows and prints them in input order (one row a file, as
+  // alone). The counts are summed from the rows, on rank 0.
+  const std::size_t ranks = std::size_t(distributed::size()), me = std::size_t(distributed::rank());
+  for (std::size_t round = 0; round < o.files.size(); round += ranks) {
+    std::string mine;
+    distributed::step([&] {
+      const std::size_t i = round + me;
+      if (i >= o.files.size()) return;
+      step = i * checks.size();  // a bad file skips its levels
+      Counts unused;
+      mine = verify_file(o.files[i], o, checks, unused, deadline, has_deadline, progress, step).dump();
+    });
+    for (const std::string& row : distributed::gather_strings(mine)) {
+      if (row.empty()) continue;
+      json f = json::parse(row);
+      if (f.contains("counts"))
+        for (const char* status : {"agree", "DISAGREE", "skipped", "timeout"})
+          for (std::size_t t = 0; t < f["counts"][status].get<std::size_t>(); ++t) counts.add(status);
+      bad_file = bad_file || f.contains("error");
+      all = all && f["agree"].get<bool>();
+      if (text) print_row(f, checks);
+      if (o.jsonl) std::cout << f.dump() << '\n' << std::flush;
+      if (o.json) report["files"].push_back(std::move(f));
+    }
   }
   progress.finish();
   const int rc = exit_code_of(counts, o.strict, bad_file);
