@@ -1,5 +1,6 @@
 #include "tools/attention.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <optional>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attention/backend.hpp"
+#include "attention/backend_float.hpp"
 #include "problems/attention_instance.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
@@ -50,6 +52,9 @@ CLI::App* setup_attention(CLI::App& app, AttentionOptions& o) {
       ->capture_default_str();
   sub->add_option("-o,--output", o.output, "output O as .npy (n_q x d_v)")->required();
   sub->add_option("--logd", o.logd, "also write log D_i as .npy (n_q)");
+  sub->add_flag("--log-output", o.log_output,
+                "float: write log O (natural log, n_q x d_v; -inf where O = 0) instead of O, so an O below "
+                "float32's range is never written as zeros (nonnegative V)");
   sub->add_option("--threads", o.threads, "OpenMP threads (0: default)")->check(CLI::Range(0, attention::kMaxThreads));
   add_max_bytes_option(*sub, o.max_bytes);
   sub->add_flag("--json", o.json, "print what was run as JSON");
@@ -60,11 +65,14 @@ int run_attention(const AttentionOptions& o) {
   AttentionReadOptions read;
   read.max_bytes = o.max_bytes;
   const AttentionInstance inst = read_attention_directory(o.dir, read);
-  const attention::Backend& backend = attention::find_backend(o.backend);
+  // --precision float: the exact kernel in float32 with its certified bound.
+  const bool float_backend = o.backend == "float" || (o.backend == "exact" && o.precision == "float");
+  const attention::Backend& backend = attention::find_backend(float_backend ? "float" : o.backend);
   attention::BackendOptions options;
   options.scale = o.scale;
   if (!o.window.empty()) options.window = parse_window(o.window);
-  options.precision = o.precision == "float" ? attention::Precision::float32 : attention::Precision::float64;
+  options.precision =
+      o.precision == "float" || float_backend ? attention::Precision::float32 : attention::Precision::float64;
   options.eps = o.eps;
   options.threads = o.threads;
   options.max_bytes = o.max_bytes;
@@ -72,8 +80,19 @@ int run_attention(const AttentionOptions& o) {
   const attention::BackendResult res = backend.run(inst, options);
   const attention::AttentionOutput& out = res.out;
 
+  std::optional<attention::FloatLogOutput> log_o;
+  if (float_backend) {
+    if (o.log_output) {
+      log_o = attention::float_log_output(inst, options);
+    } else if (const attention::FloatUnderflow u = attention::float_underflow(inst, options, res); u.any()) {
+      throw InputError(o.dir, u.message() + "; write log O with --log-output (natural log)" +
+                                  (o.window.empty() ? "" : " after dropping --window") +
+                                  ", or --logd for log D; nothing was written");
+    }
+  }
+
   NpyWriteOptions npy;
-  npy.dtype = o.precision == "float" ? NpyDtype::float32 : NpyDtype::float64;
+  npy.dtype = o.precision == "float" || float_backend ? NpyDtype::float32 : NpyDtype::float64;
   // O is a convex combination of V's rows: finite whenever V is. An
   // overflowing sum (entries near 1e308) is refused, never written.
   for (std::size_t i = 0; i < out.o.size(); ++i)
@@ -82,7 +101,11 @@ int run_attention(const AttentionOptions& o) {
                                   ") overflows double: rescale V (divide it by a power of two, then multiply O back)");
   // -o and --logd appear together or not at all (core/atomic_file.hpp).
   OutputSet outputs;
-  outputs.add(o.output, [&](std::ostream& f) { write_npy(f, {out.rows, out.cols}, out.o.data(), npy); });
+  if (log_o) {
+    outputs.add(o.output, [&](std::ostream& f) { write_npy(f, {log_o->rows, log_o->cols}, log_o->log_o.data()); });
+  } else {
+    outputs.add(o.output, [&](std::ostream& f) { write_npy(f, {out.rows, out.cols}, out.o.data(), npy); });
+  }
   if (!o.logd.empty()) outputs.add(o.logd, [&](std::ostream& f) { write_npy(f, {out.rows}, out.log_d.data()); });
   outputs.commit();
 
@@ -90,6 +113,12 @@ int run_attention(const AttentionOptions& o) {
     nlohmann::json j = res.report.to_json();
     j["output"] = o.output;
     if (!o.logd.empty()) j["logd"] = o.logd;
+    if (log_o) {
+      double worst = 0;
+      for (double b : log_o->bound) worst = std::max(worst, b);
+      j["log_output"] = true;
+      j["log_o_bound"] = worst;  // |log O~ - log O| <= this, every entry
+    }
     std::cout << j.dump(2) << '\n';
   }
   return kExitOk;

@@ -45,6 +45,11 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
                       "); an approximate one decides a row only when its certified interval is on one side")
       ->check(CLI::IsMember(attention::backend_names()))
       ->capture_default_str();
+  sub->add_option("--precision", o.precision,
+                  "attention: float runs the exact backend in float32 with its certified rounding bound "
+                  "(--backend float); double (default) in float64")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
   sub->add_option("--route", o.route, "attention: the MaxIP it embeds, direct (signed) or protocol (Gap-MaxIP)")
       ->check(CLI::IsMember({"direct", "protocol"}))
       ->capture_default_str();
@@ -104,7 +109,7 @@ int solve_cnf(const SolveOptions& o) {
   options.kov_algorithm = solvers::parse_kov_algorithm(o.kov_algorithm);
   options.kov_prune = !o.no_prune;
   options.code = o.code;
-  options.backend = o.backend;
+  options.backend = attention_backend_of(o);
   options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
   options.split = o.split;
