@@ -72,10 +72,19 @@ void add_measured(nlohmann::json& j, const solvers::Decision& d) {
     j["gap"] = {{"best_inner_product", d.best_inner_product},
                 {"yes_threshold", d.yes_threshold},
                 {"no_bound", d.no_bound}};
-  if (d.has_margin)
+  if (d.has_margin) {
     j["margin"] = {{"log_threshold", d.log_threshold},
                    {"closest_no_log_o", number_or_null(d.closest_no_log_o)},
                    {"closest_yes_log_o", number_or_null(d.closest_yes_log_o)}};
+    if (d.relative_error > 0) {
+      // Issue 18 part 6: the relative error used beside the absolute error tolerated (and the paper's).
+      j["margin"]["relative_error"] = d.relative_error;
+      j["margin"]["log_o_error"] = d.log_o_error;
+      j["margin"]["log_abs_error_tolerated"] = number_or_null(d.log_abs_error_tolerated);
+      j["margin"]["abs_error_exponent"] = number_or_null(d.abs_error_exponent);
+      j["margin"]["paper_abs_exponent"] = number_or_null(d.paper_abs_exponent);
+    }
+  }
 }
 
 // --via cadical: the external solver on the CNF, its model checked, as a

@@ -267,6 +267,13 @@ std::string margin_note(const json& l) {
   s += ", closest YES row ";
   s += m["closest_yes_log_o"].is_null() ? "none" : std::to_string(m["closest_yes_log_o"].get<double>()) + " (margin " +
                                                        std::to_string(m["closest_yes_log_o"].get<double>() - t) + ")";
+  if (m.contains("abs_error_exponent") && m["abs_error_exponent"].is_number()) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "; relative error %.3g, absolute error tolerated n^-%.4g (paper: n^-%.4g)",
+                  m["relative_error"].get<double>(), m["abs_error_exponent"].get<double>(),
+                  m.value("paper_abs_exponent", 0.0));
+    s += buf;
+  }
   return s;
 }
 
