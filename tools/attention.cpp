@@ -38,8 +38,10 @@ CLI::App* setup_attention(CLI::App& app, AttentionOptions& o) {
   CLI::App* sub = app.add_subcommand("attention", "Run a tensor-attention backend on an attention directory");
   sub->add_option("DIR", o.dir, "attention directory (Q.npy, K1.npy.., V1.npy.., manifest.json)")->required();
   std::string help = "attention backend:";
-  for (const attention::Backend* b : attention::backends()) help += "\n  " + b->capabilities().summary;
-  sub->add_option("--backend", o.backend, help)->check(CLI::IsMember(attention::backend_names()))->capture_default_str();
+  for (const attention::Backend* b : attention::backends())
+    if (b->name() != "float") help += "\n  " + b->capabilities().summary;
+  help += "\n  (--precision float: " + attention::find_backend("float").capabilities().summary + ")";
+  sub->add_option("--backend", o.backend, help)->check(CLI::IsMember(cli_backend_names()))->capture_default_str();
   sub->add_option("--eps", o.eps, "target error of an approximate backend")->check(CLI::PositiveNumber);
   sub->add_option("--scale", o.scale, "score scale (default: the manifest's, else 1/d)");
   sub->add_option("--window", o.window, "causal windows W1,W2 (k = 3; FBGEMM 2-simplicial convention)")

@@ -64,7 +64,7 @@ void check_modes(CLI::App* sub, const std::string& name, const SolveOptions& sol
     if (has("--route")) refuse_unless(solve.via == "attention", "--route", "applies only to --via attention");
     if (has("--precision"))
       refuse_unless(solve.precision == "double" || solve.backend == "exact" || solve.backend == "float", "--precision",
-                    "float applies to --backend exact (it runs the certified float32 backend, --backend float)");
+                    "float applies to --backend exact (it runs the exact kernel in float32 with its certified rounding bound)");
     if (has("--kov-algorithm")) refuse_unless(solve.via == "kov", "--kov-algorithm", "applies only to --via kov");
     if (has("--no-prune")) refuse_unless(solve.via == "kov", "--no-prune", "applies only to --via kov");
   } else if (name == "reduce") {

@@ -41,13 +41,14 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   sub->add_flag("--no-prune", o.no_prune, "search every kOV vector (do not drop dominated ones first)");
   add_protocol_options(*sub, o.code, o.soundness);
   sub->add_option("--backend", o.backend,
-                  "attention: the backend that decides the rows (" + attention::backend_list(", ") +
-                      "); an approximate one decides a row only when its certified interval is on one side")
-      ->check(CLI::IsMember(attention::backend_names()))
+                  "attention: the backend that decides the rows (" + cli_backend_list(", ") +
+                      "; --precision float for the certified float32 one); an approximate one decides a row only "
+                      "when its certified interval is on one side")
+      ->check(CLI::IsMember(cli_backend_names()))
       ->capture_default_str();
   sub->add_option("--precision", o.precision,
                   "attention: float runs the exact backend in float32 with its certified rounding bound "
-                  "(--backend float); double (default) in float64")
+                  "(the registry's float backend); double (default) in float64")
       ->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();
   sub->add_option("--route", o.route, "attention: the MaxIP it embeds, direct (signed) or protocol (Gap-MaxIP)")
@@ -76,14 +77,13 @@ void add_measured(nlohmann::json& j, const solvers::Decision& d) {
     j["margin"] = {{"log_threshold", d.log_threshold},
                    {"closest_no_log_o", number_or_null(d.closest_no_log_o)},
                    {"closest_yes_log_o", number_or_null(d.closest_yes_log_o)}};
-    if (d.relative_error > 0) {
+    if (d.relative_error > 0)
       // Issue 18 part 6: the relative error used beside the absolute error tolerated (and the paper's).
-      j["margin"]["relative_error"] = d.relative_error;
-      j["margin"]["log_o_error"] = d.log_o_error;
-      j["margin"]["log_abs_error_tolerated"] = number_or_null(d.log_abs_error_tolerated);
-      j["margin"]["abs_error_exponent"] = number_or_null(d.abs_error_exponent);
-      j["margin"]["paper_abs_exponent"] = number_or_null(d.paper_abs_exponent);
-    }
+      j["error_tolerance"] = {{"relative_error", d.relative_error},
+                              {"log_o_error", d.log_o_error},
+                              {"log_abs_error_tolerated", number_or_null(d.log_abs_error_tolerated)},
+                              {"abs_error_exponent", number_or_null(d.abs_error_exponent)},
+                              {"paper_abs_exponent", number_or_null(d.paper_abs_exponent)}};
   }
 }
 
