@@ -106,6 +106,12 @@ struct BackendReport {
 struct BackendResult {
   AttentionOutput out;  // O (n_q x d_v) and log D (n_q)
   BackendReport report;
+  // Per-row certified |log D~_i - log D_i| (float: attention/backend_float.hpp);
+  // empty: report.log_d_bound for every row.
+  std::vector<double> log_d_row_bounds;
+  double log_d_bound(std::size_t row) const {
+    return log_d_row_bounds.empty() ? report.log_d_bound : log_d_row_bounds[row];
+  }
 };
 
 // The gradient of 0.5 ||O - E||_F^2 (attention/gradient.hpp) through a backend.

@@ -2,6 +2,7 @@
 // (paper 001 Algorithm 1, Theorem E.3; certified bounds on O and log D that
 // count rounding) and its gradient, attention/poly_gradient.hpp. The one place
 // where a PolyReport becomes JSON (poly_details).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -26,7 +27,12 @@ PolyOptions poly_options(const BackendOptions& o) {
 }
 
 // The backend-specific fields of a plan or run (BackendReport::details).
-nlohmann::json poly_details(const PolyReport& r, double eps) {
+// eps_met is honest (issue 18 part 7): true only when the certified bound on
+// O (error_bound, which counts the rounding) is at most eps; before a run
+// there is no such bound and it is null. exp_eps_met is the polynomial's own
+// test (its certified relative error eps_P <= eps), which says nothing of
+// the rounding: a float32 run can meet it with a bound on O of 15.9.
+nlohmann::json poly_details(const PolyReport& r, double eps, bool run = false) {
   nlohmann::json j;
   j["degree"] = r.degree;
   j["degree_estimated"] = r.degree_estimated;
@@ -35,7 +41,13 @@ nlohmann::json poly_details(const PolyReport& r, double eps) {
   j["entry_bound"] = r.entry_bound;
   j["exp_rel_error"] = std::isfinite(r.exp_rel_error) ? nlohmann::json(r.exp_rel_error) : nlohmann::json(nullptr);
   j["eps"] = eps;
-  j["eps_met"] = r.eps_met;
+  j["exp_eps_met"] = r.eps_met;
+  j["eps_met"] = run ? nlohmann::json(std::isfinite(r.error_bound) && r.error_bound <= eps) : nlohmann::json(nullptr);
+  if (run && !std::isfinite(r.log_d_bound))
+    j["log_d_bound_note"] = r.bad_rows > 0
+        ? "no bound on log D: " + std::to_string(r.bad_rows) + " rows have a computed D <= 0 or not finite"
+        : std::string("no bound on log D: in some row the rounding bound reaches D itself (so D may be 0); "
+                      "use --precision double");
   j["bad_rows"] = r.bad_rows;
   j["method"] = to_string(r.method);
   return j;
@@ -43,11 +55,30 @@ nlohmann::json poly_details(const PolyReport& r, double eps) {
 
 // The plan's refusal as advice: the flag that raises the memory limit by its
 // name, and, when no degree was certified, what the paper says about it.
-std::string refusal_text(const PolyReport& r) {
+// Advice is only advice that can work (issue 18 part 7): "loosen eps" is
+// dropped when the precision's floor u e^{2R} (the monomial expansion
+// cancels terms of size e^R down to e^-R) is at least 1, so that no eps < 1
+// can be certified, and otherwise says how far.
+std::string refusal_text(const PolyReport& r, Precision precision) {
   if (r.refusal.empty()) return "";
   std::string s = r.refusal;
   const std::string vague = "raise the memory limit";
   if (const auto at = s.find(vague); at != std::string::npos) s.replace(at, vague.size(), "raise --max-bytes");
+  const double unit = precision == Precision::float32 ? 0x1p-24 : 0x1p-53;
+  const double floor = unit * std::exp(std::min(2.0 * r.radius, 700.0));
+  if (s.find("loosen eps") != std::string::npos) {
+    char buf[200];
+    if (floor >= 1) {
+      for (const char* loosen : {"loosen eps, ", "loosen eps or "})
+        if (const auto at = s.find(loosen); at != std::string::npos) s.erase(at, std::string(loosen).size());
+      std::snprintf(buf, sizeof buf, " (no eps < 1 can be certified at R = %.4g: the %s floor u e^{2R} = %.3g is >= 1)",
+                    r.radius, precision == Precision::float32 ? "float32" : "double", floor);
+      s += buf;
+    } else {
+      std::snprintf(buf, sizeof buf, "loosen eps (to no less than the floor u e^{2R} = %.3g)", floor);
+      s.replace(s.find("loosen eps"), 10, buf);
+    }
+  }
   if (r.degree_estimated) {
     char buf[640];
     std::snprintf(buf, sizeof buf,
@@ -82,7 +113,7 @@ class PolyBackend final : public Backend {
     const PolyReport rep = plan_poly_attention(inst, popt);
     BackendPlan p;
     p.bytes = rep.bytes;
-    p.refusal = refusal_text(rep);
+    p.refusal = refusal_text(rep, options.precision);
     if (rep.polynomial) p.prepared = *rep.polynomial;
     p.details = poly_details(rep, options.eps);
     return p;
@@ -102,7 +133,7 @@ class PolyBackend final : public Backend {
     r.report.error_bound = res.report.error_bound;
     r.report.log_d_bound = res.report.log_d_bound;
     r.report.rounding_counted = true;
-    r.report.details = poly_details(res.report, options.eps);
+    r.report.details = poly_details(res.report, options.eps, true);
     return r;
   }
 
@@ -131,7 +162,7 @@ class PolyBackend final : public Backend {
     r.report.error_bound = pg.report.error_bound;
     r.report.log_d_bound = pg.report.log_d_bound;
     r.report.rounding_counted = true;
-    r.report.details = poly_details(pg.report, options.eps);
+    r.report.details = poly_details(pg.report, options.eps, true);
     r.loss_bound = pg.loss_bound;
     r.d_q_bound = pg.d_q_bound;
     r.d_key_bounds = pg.d_key_bounds;

@@ -59,7 +59,8 @@ AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst, const
   if (!inst.manifest || !inst.manifest->threshold || inst.manifest->row_map.size() != std::size_t(inst.k))
     throw InputError("", "the attention instance has no manifest with a threshold and a row map: "
                          "it was not produced by `sethkit reduce --to attention`, so rows cannot be decided");
-  const attention::Backend& backend = attention::find_backend(options.backend);
+  const bool float_exact = options.precision == attention::Precision::float32 && options.backend == "exact";
+  const attention::Backend& backend = attention::find_backend(float_exact ? "float" : options.backend);
   const auto start = std::chrono::steady_clock::now();
   AttentionRowDecisions r;
   r.threshold = *inst.manifest->threshold;
@@ -68,6 +69,7 @@ AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst, const
   opt.scale = inst.scale;
   opt.eps = options.eps;
   opt.max_bytes = options.max_bytes;
+  opt.precision = options.precision;
   const attention::BackendPlan plan = backend.plan(inst, opt);
   if (!plan.runnable())
     throw SizeLimitError("the " + backend.name() + " backend cannot decide this instance: " + plan.refusal);
@@ -86,11 +88,13 @@ AttentionRowDecisions decide_attention_rows(const AttentionInstance& inst, const
   const std::vector<double>& log_d_data = data.out.log_d;
   for (std::size_t i = 0; i < log_d_full.size(); ++i) {
     const double log_o = log_d_data[i] - log_d_full[i];
-    if (!(std::abs(log_o - r.threshold) > r.log_o_error))
+    const double error = full.log_d_bound(i) + data.log_d_bound(i);
+    if (!(std::abs(log_o - r.threshold) > error))
       throw SizeLimitError("row " + std::to_string(i) + ": log O = " + std::to_string(log_o) + " +- " +
-                           std::to_string(r.log_o_error) + " straddles the threshold " + std::to_string(r.threshold) +
-                           "; the backend's certified error is too large to decide");
+                           std::to_string(error) + " straddles the threshold " + std::to_string(r.threshold) +
+                           "; the " + backend.name() + " backend's certified error is too large to decide");
     r.log_o.push_back(log_o);
+    r.log_o_errors.push_back(error);
     r.yes.push_back(log_o >= r.threshold);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

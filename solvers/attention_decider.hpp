@@ -25,6 +25,10 @@ struct AttentionDecideOptions {
   std::string backend = "exact";  // a name in attention::backend_names() (InputError otherwise)
   double eps = 1e-6;  // approximate backends: target certified relative error
   double max_bytes = double(1 << 30);  // working memory of the backend, per run
+  // float32 with backend "exact" means the certified float32 backend
+  // ("float", attention/backend_float.hpp): the exact kernel in float32 with
+  // its rounding bound, never an uncertified float32 run.
+  attention::Precision precision = attention::Precision::float64;
 };
 
 struct AttentionRowDecisions {
@@ -33,7 +37,8 @@ struct AttentionRowDecisions {
   double threshold = 0;
   double seconds = 0;
   std::string backend;
-  double log_o_error = 0;  // certified |log O~_i - log O_i| (0 for exact backends: rounding-free)
+  double log_o_error = 0;  // certified |log O~_i - log O_i|, the largest over rows (0 for exact backends: rounding-free)
+  std::vector<double> log_o_errors;  // per row (the float backend's bound is per row)
   std::string details;     // approximate backends: the report's numbers (poly: degree, rank, radius)
 };
 
@@ -41,7 +46,8 @@ struct AttentionRowDecisions {
 // The backend comes from the registry (attention/backend.hpp) and is planned
 // once (poly: one certificate for both runs). A row is decided only when
 // log O~_i +- the backend's certified log-domain bound (the sum of its
-// log_d_bound on the full and on the data-rows instance) lies strictly on one
+// log_d_bound, per row where the backend gives one, on the full and on the
+// data-rows instance) lies strictly on one
 // side of the threshold: a straddling row is refused (SizeLimitError), never
 // guessed. A plan refusal is a SizeLimitError with the backend's reason (poly:
 // the B of the instance, the degree and rank it would need).

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
@@ -154,6 +155,20 @@ void decide_attention(const Chain& c, const DecideOptions& options, Decision& d)
   }
   const AttentionRowDecisions& rows = *decided;
   if (!rows.details.empty()) d.notes += "; " + rows.details;
+  {
+    // The absolute error the decision tolerates, and the paper's n^{-C_a}.
+    std::size_t n = 2;
+    for (std::size_t s : c.maxip->sizes()) n = std::max(n, s);
+    const double log_n = std::log(double(n));
+    d.relative_error = emb.eps_a;
+    d.log_o_error = rows.log_o_error;
+    d.log_abs_error_tolerated =
+        emb.log_o_yes_min + std::log1p(-std::exp(emb.log_o_no_max - emb.log_o_yes_min)) - std::log(2.0);
+    d.abs_error_exponent = -d.log_abs_error_tolerated / log_n;
+    const MaxIpGap& gap = *c.maxip->gap;
+    const double c_b = emb.paper_entry_bound / std::pow(log_n, 1.0 / emb.instance.k);
+    d.paper_abs_exponent = 2 + c_b * c_b * (1 - double(std::max<int64_t>(gap.threshold, 1)) / double(c.maxip->d));
+  }
   d.solver = "attention " + rows.backend;
   d.has_margin = true;
   d.log_threshold = rows.threshold;

@@ -81,6 +81,19 @@ struct Decision {
   double log_threshold = 0;
   double closest_no_log_o = 0;
   double closest_yes_log_o = 0;
+  // attention (issue 18 part 6): the errors the decision tolerates, beside
+  // the paper's. relative_error is the backend relative error eps_a the
+  // embedding was built for; log_o_error the decider's certified |log O~ -
+  // log O| (largest over rows); log_abs_error_tolerated = log of the largest
+  // absolute error on O that still separates the certified bounds,
+  // (exp(log_o_yes_min) - exp(log_o_no_max)) / 2; as n^{-c}: abs_error_exponent
+  // = c, n the largest party; paper_abs_exponent = Lemma B.1's C_a = 2 +
+  // C_b^2 (1 - C_0/C) (Eq. 4) for this instance's d, t and eps.
+  double relative_error = 0;
+  double log_o_error = 0;
+  double log_abs_error_tolerated = 0;
+  double abs_error_exponent = 0;
+  double paper_abs_exponent = 0;
 };
 
 // The chain's route for these options (reductions/chain.hpp).

@@ -66,6 +66,9 @@ void check_modes(CLI::App* sub, const std::string& name, const SolveOptions& sol
     if (has("--soundness")) refuse_unless(gap, "--soundness", "applies only to the protocol route (--via gap-maxip, or --via attention --route protocol)");
     if (has("--backend")) refuse_unless(solve.via == "attention", "--backend", "applies only to --via attention");
     if (has("--route")) refuse_unless(solve.via == "attention", "--route", "applies only to --via attention");
+    if (has("--precision"))
+      refuse_unless(solve.precision == "double" || solve.backend == "exact" || solve.backend == "float", "--precision",
+                    "float applies to --backend exact (it runs the exact kernel in float32 with its certified rounding bound)");
     if (has("--kov-algorithm")) refuse_unless(solve.via == "kov", "--kov-algorithm", "applies only to --via kov");
     if (has("--no-prune")) refuse_unless(solve.via == "kov", "--no-prune", "applies only to --via kov");
   } else if (name == "reduce") {
@@ -75,6 +78,12 @@ void check_modes(CLI::App* sub, const std::string& name, const SolveOptions& sol
     if (has("--eps")) refuse_unless(reduce.to == "attention", "--eps", "applies only to --to attention");
   } else if (name == "attention") {
     if (has("--eps")) refuse_unless(attention.backend != "exact", "--eps", "applies only to an approximate backend (the exact backend has no error target); use --backend poly");
+    if (has("--precision"))
+      refuse_unless(attention.precision == "float" || attention.backend != "float", "--precision",
+                    "double contradicts --backend float (which computes in float32)");
+    if (has("--log-output"))
+      refuse_unless(attention.precision == "float" || attention.backend == "float", "--log-output",
+                    "applies only to --precision float (the certified float32 backend)");
   } else if (name == "grad") {
     if (has("--eps")) refuse_unless(grad.backend != "exact", "--eps", "applies only to --backend poly (the exact backend has no error target)");
   } else if (name == "protocol") {

@@ -1,5 +1,7 @@
 #include "tools/common.hpp"
 
+#include "attention/backend.hpp"
+
 #include <unistd.h>
 
 #include <cctype>
@@ -227,5 +229,18 @@ void add_progress_options(CLI::App& app, bool& progress, bool& quiet, const std:
 }
 
 bool stderr_is_tty() { return ::isatty(2) != 0; }
+
+std::vector<std::string> cli_backend_names() {
+  std::vector<std::string> names;
+  for (const std::string& n : attention::backend_names())
+    if (n != "float") names.push_back(n);
+  return names;
+}
+
+std::string cli_backend_list(const std::string& separator) {
+  std::string s;
+  for (const std::string& n : cli_backend_names()) s += (s.empty() ? "" : separator) + n;
+  return s;
+}
 
 }  // namespace sethkit::tools

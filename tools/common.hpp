@@ -27,6 +27,12 @@ inline constexpr int kExitUnsatisfiable = 20;
 
 inline constexpr double kDefaultMaxBytes = core::option("cli.max_bytes");
 
+// The --backend choices of attention and solve: the registry's names except
+// "float", which the command line reaches as --precision float (the exact
+// kernel in float32 with its certificate, attention/backend_float.hpp).
+std::vector<std::string> cli_backend_names();
+std::string cli_backend_list(const std::string& separator);
+
 // Runs body; TimeoutError -> "timeout after S s", exit 3; UsageError ->
 // exit 2; InputError, SizeLimitError, ToolError and bad_alloc become
 // "sethkit SUB: error: ..." on stderr and exit 1.

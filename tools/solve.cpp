@@ -42,9 +42,15 @@ CLI::App* setup_solve(CLI::App& app, SolveOptions& o) {
   sub->add_flag("--no-prune", o.no_prune, "search every kOV vector (do not drop dominated ones first)");
   add_protocol_options(*sub, o.code, o.soundness);
   sub->add_option("--backend", o.backend,
-                  "attention: the backend that decides the rows (" + attention::backend_list(", ") +
-                      "); an approximate one decides a row only when its certified interval is on one side")
-      ->check(CLI::IsMember(attention::backend_names()))
+                  "attention: the backend that decides the rows (" + cli_backend_list(", ") +
+                      "; --precision float for the certified float32 one); an approximate one decides a row only "
+                      "when its certified interval is on one side")
+      ->check(CLI::IsMember(cli_backend_names()))
+      ->capture_default_str();
+  sub->add_option("--precision", o.precision,
+                  "attention: float runs the exact backend in float32 with its certified rounding bound "
+                  "(the registry's float backend); double (default) in float64")
+      ->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();
   sub->add_option("--route", o.route, "attention: the MaxIP it embeds, direct (signed) or protocol (Gap-MaxIP)")
       ->check(CLI::IsMember({"direct", "protocol"}))
@@ -69,10 +75,18 @@ void add_measured(nlohmann::json& j, const solvers::Decision& d) {
     j["gap"] = {{"best_inner_product", d.best_inner_product},
                 {"yes_threshold", d.yes_threshold},
                 {"no_bound", d.no_bound}};
-  if (d.has_margin)
+  if (d.has_margin) {
     j["margin"] = {{"log_threshold", d.log_threshold},
                    {"closest_no_log_o", number_or_null(d.closest_no_log_o)},
                    {"closest_yes_log_o", number_or_null(d.closest_yes_log_o)}};
+    if (d.relative_error > 0)
+      // Issue 18 part 6: the relative error used beside the absolute error tolerated (and the paper's).
+      j["error_tolerance"] = {{"relative_error", d.relative_error},
+                              {"log_o_error", d.log_o_error},
+                              {"log_abs_error_tolerated", number_or_null(d.log_abs_error_tolerated)},
+                              {"abs_error_exponent", number_or_null(d.abs_error_exponent)},
+                              {"paper_abs_exponent", number_or_null(d.paper_abs_exponent)}};
+  }
 }
 
 // --via cadical: the external solver on the CNF, its model checked, as a
@@ -107,7 +121,7 @@ int solve_cnf(const SolveOptions& o, ProgressReporter& progress) {
   options.kov_algorithm = solvers::parse_kov_algorithm(o.kov_algorithm);
   options.kov_prune = !o.no_prune;
   options.code = o.code;
-  options.backend = o.backend;
+  options.backend = attention_backend_of(o);
   options.attention_protocol_route = o.route == "protocol";
   options.target_soundness = o.soundness;
   options.split = o.split;

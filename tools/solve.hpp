@@ -29,6 +29,7 @@ struct SolveOptions {
   bool no_prune = false;
   std::string code = "rs";
   std::string backend = "exact";  // attention: a registry name (attention/backend.hpp)
+  std::string precision = "double";  // attention: float runs the certified float32 backend ("float")
   std::string route = "direct";
   std::string split;  // variable groups (reductions::parse_split); empty: consecutive
   double soundness = 0.5;
@@ -41,6 +42,11 @@ struct SolveOptions {
 };
 
 CLI::App* setup_solve(CLI::App& app, SolveOptions& options);
+// The attention backend solve uses: --precision float turns the exact backend
+// into the certified float32 one ("float", attention/backend_float.hpp).
+inline std::string attention_backend_of(const SolveOptions& o) {
+  return o.precision == "float" && o.backend == "exact" ? std::string("float") : o.backend;
+}
 int run_solve(const SolveOptions& options);
 
 }  // namespace sethkit::tools

@@ -216,7 +216,7 @@ Answer solve_attention_dir(const SolveOptions& o) {
     throw InputError(o.file + "/manifest.json", "no threshold: pass --threshold T (YES iff log O_i >= T for a row)");
   a.instance = instance_object("attention", inst.k, inst.lengths(), inst.d(), double(inst.entries()) * 8.0);
   solvers::AttentionDecideOptions options;
-  options.backend = o.backend;
+  options.backend = attention_backend_of(o);
   options.max_bytes = o.max_bytes;
   t = Clock::now();
   const solvers::AttentionRowDecisions rows = solvers::decide_attention_rows(inst, options);

@@ -213,7 +213,7 @@ json check_level(const std::string& path, const Check& c, const VerifyOptions& o
     l["solver"] = j.value("solver", "");
     l["instance"] = j.value("instance", json());
     l["witness_checked"] = j.value("witness_checked", false);
-    for (const char* key : {"gap", "margin", "level_witness"})
+    for (const char* key : {"gap", "margin", "error_tolerance", "level_witness"})
       if (j.contains(key)) l[key] = j[key];
     l["agrees"] = sat == truth;
     l["status"] = sat == truth ? "agree" : "DISAGREE";
@@ -318,6 +318,14 @@ std::string margin_note(const json& l) {
   s += ", closest YES row ";
   s += m["closest_yes_log_o"].is_null() ? "none" : std::to_string(m["closest_yes_log_o"].get<double>()) + " (margin " +
                                                        std::to_string(m["closest_yes_log_o"].get<double>() - t) + ")";
+  if (l.contains("error_tolerance") && l["error_tolerance"]["abs_error_exponent"].is_number()) {
+    const json& e = l["error_tolerance"];
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "; relative error %.3g, absolute error tolerated n^-%.4g (paper: n^-%.4g)",
+                  e["relative_error"].get<double>(), e["abs_error_exponent"].get<double>(),
+                  e["paper_abs_exponent"].is_number() ? e["paper_abs_exponent"].get<double>() : 0.0);
+    s += buf;
+  }
   return s;
 }
 
