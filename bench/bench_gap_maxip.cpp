@@ -33,7 +33,7 @@ constexpr int kFormulas = 4;
 
 void BM_GapMaxIp(benchmark::State& state) {
   const int n = int(state.range(0)), m = 5 * n;
-  std::mt19937_64 rng(uint64_t(n));
+  std::mt19937_64 rng{static_cast<uint64_t>(n)};
   std::vector<Cnf> formulas;
   for (int i = 0; i < kFormulas; ++i) formulas.push_back(test_support::random_cnf(rng, n, m, 3, 3));
   DecideOptions o;
