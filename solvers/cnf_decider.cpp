@@ -90,16 +90,21 @@ double planned_pruned_work(const ChainPlan& plan) {
 }
 
 void check_gap_work(const ChainPlan& plan) {
-  if (brute_force_gap_work(plan) <= kMaxGapMaxIpWork) return;
+  const double brute = brute_force_gap_work(plan);
+  if (brute <= kMaxGapMaxIpWork) return;
   const double work = planned_pruned_work(plan);
-  if (work > kMaxGapMaxIpPrunedWork)
-    throw SizeLimitError("deciding the Gap-MaxIP instance means one candidate Merlin message for each of " +
-                         count_text(work / double(plan.protocol->positions) /
-                                    (double(plan.protocol->blocks) * double(plan.at(Stage::kov).vectors.size()) +
-                                     double(plan.protocol->product_dimension - plan.protocol->block_size))) +
-                         " kOV tuples, about " + count_text(work) + " field operations (limit " +
-                         count_text(kMaxGapMaxIpPrunedWork) +
-                         "); the protocol route fits only small formulas: use --via maxip for the direct route");
+  if (work <= kMaxGapMaxIpPrunedWork) return;
+  const protocols::ProtocolPlan& p = *plan.protocol;
+  const std::vector<std::size_t>& kov = plan.at(Stage::kov).vectors;
+  double kov_tuples = 1;
+  for (std::size_t n : kov) kov_tuples *= double(n);
+  const double brute_tuples = kov_tuples * std::exp2(p.log2_merlin_messages);
+  throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + count_text(brute_tuples) +
+                       " tuples, about " + count_text(brute) + " field operations (limit " +
+                       count_text(kMaxGapMaxIpWork) + "), and by the pruned search (one candidate Merlin message "
+                       "per kOV tuple) " + count_text(kov_tuples) + " kOV tuples, about " + count_text(work) +
+                       " field operations (limit " + count_text(kMaxGapMaxIpPrunedWork) +
+                       "); the protocol route fits only small formulas: use --via maxip for the direct route");
 }
 
 void decide_gap_maxip(const Chain& c, Decision& d) {
