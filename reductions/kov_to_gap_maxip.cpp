@@ -42,8 +42,8 @@ void check_gap_maxip_implicit(std::optional<std::uint64_t> count, std::size_t me
   if (indices >= 9.2e18)
     throw SizeLimitError("the Gap-MaxIP instance has " + count_text(first_party) + " x |F|^" +
                          std::to_string(merlin_dimension) +
-                         " party-1 vectors, past the 2^63 indices a tuple can name; use a smaller instance or "
-                         "--via maxip");
+                         " party-1 vectors, past the 2^63 indices a tuple can name; use --via maxip (the direct route) or a "
+                         "smaller instance");
   check_size("the reduced basis of Merlin's messages and the protocol encodings of the kOV vectors",
              gap_maxip_implicit_bytes(merlin_dimension, vectors, blocks, n_c), max_bytes, "use a smaller instance");
 }
