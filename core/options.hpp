@@ -75,7 +75,9 @@ inline constexpr OptionSpec kOptions[] = {
   {"protocol.max_tuples", 1048576.0, 1, kUnbounded, "count", "kMaxProtocolTuples", "", "set tuples the exact analysis lists"},
   // solvers/
   {"sat.max_brute_force_variables", 40, 0, 62, "count", "kMaxBruteForceVariables", "", "variables of brute-force SAT (2^n assignments)"},
-  {"gap_maxip.max_work", 2e10, 1, kUnbounded, "operations", "kMaxGapMaxIpWork", "", "field operations of the brute-force Gap-MaxIP decision (~10 s)"},
+  {"gap_maxip.max_work", 2e10, 1, kUnbounded, "operations", "kMaxGapMaxIpWork", "", "field operations of the exact brute-force Gap-MaxIP maximum (~10 s); past it the pruned decision runs"},
+  {"gap_maxip.max_pruned_work", 3e11, 1, kUnbounded, "operations", "kMaxGapMaxIpPrunedWork", "", "field operations of the pruned Gap-MaxIP decision: kOV tuples x n_C (T k + dim), one candidate message each (~1 min)"},
+  {"gap_maxip.table_bytes", 256 * kMiB, 0, kUnbounded, "bytes", "kGapMaxIpTableBytes", "", "Merlin's messages are listed up to this; past it they are formed on demand"},
   {"kov.small_dimension_max_bits", 26, 1, 30, "bits", "kSmallDimensionMaxBits", "", "largest d of the small-dimension table (2^d entries of 4 bytes)"},
   {"kov.packed_ns_per_tuple_word", 0.18, 0, kUnbounded, "ns", "kPackedNsPerTupleWord", "", "measured cost of a k-tuple test per 64-bit word (bench_kov)"},
   {"kov.zeta_ns_per_step", 1.5, 0, kUnbounded, "ns", "kZetaNsPerStep", "", "measured cost of one zeta-transform step (bench_kov)"},

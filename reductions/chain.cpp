@@ -110,6 +110,13 @@ const char* to_string(Stage stage) {
   return "?";
 }
 
+bool implicit_merlin_messages(const Route& r, std::optional<std::uint64_t> count, std::size_t n_c) {
+  // Only the Gap-MaxIP decision reads messages one at a time; the explicit
+  // instance and the attention embedding list them all.
+  if (r.to != Level::gap_maxip || r.explicit_gap_maxip) return false;
+  return !count || double(*count) * double(n_c) * 4.0 > kGapMaxIpTableBytes;
+}
+
 bool uses_protocol(const Route& r) {
   return r.to == Level::gap_maxip || (r.to == Level::attention && r.route == RouteKind::protocol);
 }
@@ -213,7 +220,13 @@ static ChainPlan plan_stages(const Cnf& input, const Route& route, double budget
     const auto count = power_count(p.field_size, merlin_dim);
     plan.merlin_messages = count ? *count : std::numeric_limits<std::uint64_t>::max();
     const double messages = count ? double(*count) : std::exp2(p.log2_merlin_messages);
+    const bool implicit = implicit_merlin_messages(route, count, p.positions);
     within(budget, held, "the kOV instance", [&](double left) {
+      if (implicit) {
+        check_gap_maxip_implicit(count, merlin_dim, double(kov.vectors[0]), total(kov.vectors), p.blocks,
+                                 p.positions, left);
+        return;
+      }
       check_size("the Gap-MaxIP instance: " + std::to_string(kov.vectors[0]) + " x " + count_text(messages) +
                      " party-1 vectors (Merlin messages of " + p.code + " over GF(" + std::to_string(p.field_size) +
                      "), T = " + std::to_string(p.blocks) + ", r = " + std::to_string(p.block_size) + ")",
@@ -226,7 +239,8 @@ static ChainPlan plan_stages(const Cnf& input, const Route& route, double budget
     tables.implicit_dimension =
         double(p.positions) * std::pow(double(p.field_size), double(p.blocks) * double(k - 1));
     tables.dimension = tables.implicit_dimension;
-    tables.bytes = gap_maxip_table_bytes(messages, total(kov.vectors), p.blocks, p.positions);
+    tables.bytes = implicit ? gap_maxip_implicit_bytes(merlin_dim, total(kov.vectors), p.blocks, p.positions)
+                            : gap_maxip_table_bytes(messages, total(kov.vectors), p.blocks, p.positions);
     plan.stages.push_back(tables);
     held += tables.bytes;
     if (builds_explicit_maxip(route)) {
@@ -310,7 +324,12 @@ Chain build_chain(const ChainPlan& plan) {
       c.protocol = std::make_shared<protocols::MaDisjointness>(std::size_t(c.kov.d), c.kov.k, p.blocks,
                                                                protocols::build_code(p));
       within(budget, held, "the kOV instance",
-             [&](double left) { c.gap = std::make_unique<GapMaxIpReduction>(c.kov, c.protocol, left); });
+             [&](double left) {
+               const bool implicit = implicit_merlin_messages(route, c.protocol->merlin_message_count(),
+                                                              c.protocol->positions());
+               c.gap = std::make_unique<GapMaxIpReduction>(
+                   c.kov, c.protocol, left, implicit ? MerlinStorage::implicit : MerlinStorage::table);
+             });
       StageSize tables{Stage::gap_tables, c.gap->sizes(), 0, 0, c.gap->memory_bytes(), true};
       tables.implicit_dimension = double(c.protocol->positions()) *
                                   std::pow(double(c.protocol->field().size()), double(p.blocks) * (c.kov.k - 1));

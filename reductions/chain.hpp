@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/options.hpp"
 #include "problems/cnf.hpp"
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
@@ -84,6 +85,11 @@ struct Route {
 
 // The protocol route is taken (gap_maxip, or attention over --route protocol).
 bool uses_protocol(const Route& route);
+// Merlin's messages are formed on demand (MerlinStorage::implicit): the
+// Gap-MaxIP level without the explicit instance, when listing the messages
+// (count x n_C symbols) would pass kGapMaxIpTableBytes.
+inline constexpr double kGapMaxIpTableBytes = core::option("gap_maxip.table_bytes");
+bool implicit_merlin_messages(const Route& route, std::optional<std::uint64_t> merlin_count, std::size_t n_c);
 // The explicit MaxIP stage (direct, or compressed Gap-MaxIP) is built.
 bool builds_explicit_maxip(const Route& route);
 

@@ -33,9 +33,27 @@ void check_gap_maxip_tables(std::optional<std::uint64_t> count, std::size_t merl
              "use a smaller instance");
 }
 
+double gap_maxip_implicit_bytes(std::size_t merlin_dimension, double kov_vectors, std::size_t blocks,
+                                std::size_t n_c) {
+  return double(merlin_dimension) * double(n_c) * 4.0 + encoding_bytes(kov_vectors, blocks, n_c);
+}
+
+void check_gap_maxip_implicit(std::optional<std::uint64_t> count, std::size_t merlin_dimension, double first_party,
+                              double vectors, std::size_t blocks, std::size_t n_c, double max_bytes) {
+  const double indices = count ? double(*count) * first_party : 1e300;
+  if (indices >= 9.2e18)
+    throw SizeLimitError("the Gap-MaxIP instance has " + count_text(first_party) + " x |F|^" +
+                         std::to_string(merlin_dimension) +
+                         " party-1 vectors, past the 2^63 indices a tuple can name; use --via maxip (the direct route) or a "
+                         "smaller instance");
+  check_size("the reduced basis of Merlin's messages and the protocol encodings of the kOV vectors",
+             gap_maxip_implicit_bytes(merlin_dimension, vectors, blocks, n_c), max_bytes, "use a smaller instance");
+}
+
 GapMaxIpReduction::GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<const protocols::MaDisjointness> protocol,
-                                     double max_bytes)
-    : k_(kov.k), n_c_(protocol->positions()), blocks_(protocol->blocks()), protocol_(std::move(protocol)) {
+                                     double max_bytes, MerlinStorage storage)
+    : k_(kov.k), n_c_(protocol->positions()), blocks_(protocol->blocks()), protocol_(std::move(protocol)),
+      storage_(storage) {
   if (protocol_->universe() != std::size_t(kov.d) || protocol_->parties() != kov.k)
     throw InputError("", "the protocol is for m = " + std::to_string(protocol_->universe()) + ", k = " +
                              std::to_string(protocol_->parties()) + " but the kOV instance has d = " +
@@ -43,11 +61,23 @@ GapMaxIpReduction::GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<con
   const auto count = protocol_->merlin_message_count();
   double vectors = 0;
   for (const auto& party : kov.parties) vectors += double(party.size());
-  check_gap_maxip_tables(count, protocol_->merlin_dimension(), vectors, blocks_, n_c_, max_bytes);
-  merlin_.reserve(std::size_t(*count) * n_c_);
-  protocol_->for_each_merlin_message(
-      [&](std::span<const codes::Element> mu) { merlin_.insert(merlin_.end(), mu.begin(), mu.end()); },
-      *count);
+  if (storage_ == MerlinStorage::table)
+    check_gap_maxip_tables(count, protocol_->merlin_dimension(), vectors, blocks_, n_c_, max_bytes);
+  else
+    check_gap_maxip_implicit(count, protocol_->merlin_dimension(), double(kov.parties[0].size()), vectors, blocks_,
+                             n_c_, max_bytes);
+  message_count_ = std::size_t(*count);
+  if (protocol_->merlin_dimension() > 0) {
+    rref_ = codes::reduced_row_echelon(protocol_->field(), protocol_->merlin_basis());
+  } else {
+    rref_.rank = 0;
+    rref_.basis = codes::Matrix(0, n_c_);
+  }
+  if (storage_ == MerlinStorage::table) {
+    merlin_.resize(message_count_ * n_c_);
+    for (std::size_t mu = 0; mu < message_count_; ++mu)
+      merlin_message(mu, std::span<codes::Element>(merlin_.data() + mu * n_c_, n_c_));
+  }
   std::vector<std::uint8_t> set(std::size_t(kov.d));
   for (const auto& party : kov.parties) {
     std::vector<protocols::EncodedSet> enc;
@@ -81,10 +111,58 @@ std::vector<std::size_t> GapMaxIpReduction::kov_tuple(const std::vector<std::siz
   return t;
 }
 
+void GapMaxIpReduction::merlin_message(std::size_t mu, std::span<codes::Element> out) const {
+  const codes::Field& f = protocol_->field();
+  std::fill(out.begin(), out.end(), f.zero());
+  const std::uint64_t q = f.size();
+  for (std::size_t i = 0; i < rref_.rank; ++i, mu /= q) {
+    const auto digit = codes::Element(mu % q);
+    if (digit == f.zero()) continue;
+    const auto row = rref_.basis.row(i);
+    for (std::size_t j = 0; j < n_c_; ++j) out[j] = f.add(out[j], f.mul(digit, row[j]));
+  }
+}
+
+void GapMaxIpReduction::alice_sums(const std::vector<std::size_t>& tuple, std::span<codes::Element> out) const {
+  const codes::Field& f = protocol_->field();
+  for (std::size_t j = 0; j < n_c_; ++j) {
+    codes::Element sum = f.zero();
+    for (std::size_t t = 0; t < blocks_; ++t) {
+      codes::Element prod = encoded_[0][tuple[0]].at(t, j);
+      for (int p = 1; p < k_; ++p) prod = f.mul(prod, encoded_[std::size_t(p)][tuple[std::size_t(p)]].at(t, j));
+      sum = f.add(sum, prod);
+    }
+    out[j] = sum;
+  }
+}
+
+std::optional<std::size_t> GapMaxIpReduction::accepting_message(const std::vector<std::size_t>& kov_tuple) const {
+  std::vector<codes::Element> s(n_c_), m(n_c_);
+  alice_sums(kov_tuple, s);
+  // The only candidate: digits = s at the pivots (R is the identity there).
+  std::size_t mu = 0;
+  for (std::size_t i = rref_.rank; i-- > 0;) mu = mu * std::size_t(protocol_->field().size()) + s[rref_.pivots[i]];
+  merlin_message(mu, m);
+  if (m != s) return std::nullopt;
+  return mu;
+}
+
+std::vector<std::size_t> GapMaxIpReduction::kov_sizes() const {
+  std::vector<std::size_t> s;
+  for (const auto& enc : encoded_) s.push_back(enc.size());
+  return s;
+}
+
 int64_t GapMaxIpReduction::inner_product(const std::vector<std::size_t>& tuple) const {
   const codes::Field& f = protocol_->field();
   const std::size_t alpha = tuple[0] / merlin_messages(), mu = tuple[0] % merlin_messages();
+  std::vector<codes::Element> formed;
   const codes::Element* mu_hat = merlin_.data() + mu * n_c_;
+  if (storage_ == MerlinStorage::implicit) {
+    formed.resize(n_c_);
+    merlin_message(mu, formed);
+    mu_hat = formed.data();
+  }
   int64_t accepted = 0;
   for (std::size_t j = 0; j < n_c_; ++j) {
     codes::Element sum = f.zero();
@@ -128,6 +206,7 @@ double GapMaxIpReduction::explicit_dimension() const {
 double GapMaxIpReduction::memory_bytes() const {
   double vectors = 0;
   for (const auto& party : encoded_) vectors += double(party.size());
+  if (storage_ == MerlinStorage::implicit) return gap_maxip_implicit_bytes(rref_.rank, vectors, blocks_, n_c_);
   return gap_maxip_table_bytes(double(merlin_messages()), vectors, blocks_, n_c_);
 }
 
@@ -141,6 +220,8 @@ MaxIpInstance GapMaxIpReduction::explicit_instance(double max_bytes) const {
     throw SizeLimitError(what + " is over the MaxIP format's dimension limit 2^28; use the implicit form "
                                 "(solve/verify do) or a smaller instance");
   check_size(what, dim * vectors * 4.0, max_bytes, "use the implicit form (solve/verify do) or a smaller instance");
+  if (storage_ == MerlinStorage::implicit)
+    throw InputError("", "the explicit Gap-MaxIP instance needs Merlin's messages listed (MerlinStorage::table)");
   const codes::Field& f = protocol_->field();
   MaxIpInstance out;
   out.k = k_;

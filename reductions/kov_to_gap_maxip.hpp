@@ -19,15 +19,27 @@
 // implicit (inner products from the protocol, O(n_C T k) each); the explicit
 // 0/1 form keeps only coordinates where every party p >= 2 has some vector
 // with that message (coordinate compression) and is built under a size guard.
+//
+// Merlin's messages are numbered by their coordinates in the reduced row
+// echelon basis R of the admissible subcode: message mu = sum_i mu_i R_i,
+// mu_i the base-|F| digits of mu. Since R is the identity on its pivot
+// columns, the message that agrees with a word s everywhere can only be the
+// one whose digits are s at the pivots (accepting_message: one lookup
+// instead of |F|^dim comparisons, issue 17 part 5). With MerlinStorage::table
+// the messages are also listed (inner products then read the list); with
+// implicit only R is held and a message is formed when needed, so formulas
+// with 2^25 messages and more fit in memory.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "problems/kov_instance.hpp"
 #include "problems/maxip_instance.hpp"
+#include "codes/linear_algebra.hpp"
 #include "protocols/ma_disjointness.hpp"
 
 namespace sethkit::reductions {
@@ -43,18 +55,44 @@ double gap_maxip_table_bytes(double merlin_messages, double kov_vectors, std::si
 void check_gap_maxip_tables(std::optional<std::uint64_t> merlin_count, std::size_t merlin_dimension,
                             double kov_vectors, std::size_t blocks, std::size_t n_c, double max_bytes);
 
+enum class MerlinStorage { table, implicit };
+
+// Bytes held with MerlinStorage::implicit: the reduced basis (dimension x
+// n_C symbols) and the encodings.
+double gap_maxip_implicit_bytes(std::size_t merlin_dimension, double kov_vectors, std::size_t blocks,
+                                std::size_t n_c);
+// The implicit constructor's refusals: party-1 indices n_1 * |F|^dim past
+// 2^63 (merlin_count nullopt or too large), and the bytes against max_bytes.
+void check_gap_maxip_implicit(std::optional<std::uint64_t> merlin_count, std::size_t merlin_dimension,
+                              double first_party, double kov_vectors, std::size_t blocks, std::size_t n_c,
+                              double max_bytes);
+
 class GapMaxIpReduction {
  public:
-  // Refuses (SizeLimitError, with the counts) when the Merlin messages or the
-  // encodings would pass max_bytes. Requires kov.d == protocol universe.
+  // Refuses (SizeLimitError, with the counts) when the Merlin messages (table
+  // storage only) or the encodings would pass max_bytes. Requires kov.d ==
+  // protocol universe.
   GapMaxIpReduction(const KOvInstance& kov, std::shared_ptr<const protocols::MaDisjointness> protocol,
-                    double max_bytes);
+                    double max_bytes, MerlinStorage storage = MerlinStorage::table);
 
   int k() const { return k_; }
   std::vector<std::size_t> sizes() const;       // party 1: n_1 * merlin messages
   int64_t threshold() const;                     // n_C
   int64_t no_bound() const;                      // n_C - dist(C')
-  std::size_t merlin_messages() const { return merlin_.size() / std::max<std::size_t>(n_c_, 1); }
+  std::size_t merlin_messages() const { return message_count_; }
+  MerlinStorage storage() const { return storage_; }
+  // Message mu (mu < merlin_messages()), n_C symbols into out.
+  void merlin_message(std::size_t mu, std::span<codes::Element> out) const;
+  // Alice's expected symbols sum_t prod_p C(x_p^t)_j of a kOV tuple (one
+  // index per party), n_C of them into out.
+  void alice_sums(const std::vector<std::size_t>& kov_tuple, std::span<codes::Element> out) const;
+  // The Merlin message with which the party-1 vector of alpha = kov_tuple[0]
+  // reaches the threshold n_C against kov_tuple[1..] (the message equal to
+  // alice_sums everywhere), or nullopt when none does. O(n_C (T k + dim)).
+  std::optional<std::size_t> accepting_message(const std::vector<std::size_t>& kov_tuple) const;
+  // Kov party sizes (party 1 without the Merlin factor).
+  std::vector<std::size_t> kov_sizes() const;
+  std::size_t merlin_dimension() const { return rref_.rank; }
   // Bytes held: Merlin's messages and the encodings of the kOV vectors, as
   // estimated by the constructor's size guards.
   double memory_bytes() const;
@@ -77,7 +115,10 @@ class GapMaxIpReduction {
   std::size_t n_c_, blocks_;
   std::shared_ptr<const protocols::MaDisjointness> protocol_;
   std::vector<std::vector<protocols::EncodedSet>> encoded_;  // [party][vector]
-  std::vector<codes::Element> merlin_;                       // messages x n_C
+  MerlinStorage storage_;
+  std::size_t message_count_ = 0;
+  codes::RowEchelon rref_;                                   // Merlin's basis, reduced
+  std::vector<codes::Element> merlin_;                       // messages x n_C (table storage)
 };
 
 }  // namespace sethkit::reductions

@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "reductions/hints.hpp"
 #include "solvers/attention_decider.hpp"
+#include "solvers/gap_maxip_solver.hpp"
 #include "solvers/maxip_solver.hpp"
 #include "solvers/rank_split.hpp"
 #include "solvers/sat_brute_force.hpp"
@@ -75,19 +76,39 @@ void decide_maxip(const Chain& c, Decision& d) {
   }
 }
 
-// Brute force over the implicit instance's tuples, refused past
-// kMaxGapMaxIpWork from the plan, before anything is built.
-void check_gap_work(const ChainPlan& plan) {
+// The exact brute force over the implicit instance's tuples runs up to
+// kMaxGapMaxIpWork; past it the pruned search (solvers/gap_maxip_solver.hpp),
+// refused past kMaxGapMaxIpPrunedWork from the plan, before anything is built.
+double brute_force_gap_work(const ChainPlan& plan) {
   const protocols::ProtocolPlan& p = *plan.protocol;
   const std::vector<std::size_t>& kov = plan.at(Stage::kov).vectors;
   double tuples = double(kov[0]) * std::exp2(p.log2_merlin_messages);
   for (std::size_t q = 1; q < kov.size(); ++q) tuples *= double(kov[q]);
-  const double work = tuples * double(p.positions * p.blocks) * double(kov.size());
-  if (work > kMaxGapMaxIpWork)
-    throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + count_text(tuples) +
-                         " tuples, about " + count_text(work) + " field operations (limit " +
-                         count_text(kMaxGapMaxIpWork) +
-                         "); the protocol route fits only tiny formulas: " + reductions::direct_route_hint(false, plan.route.k));
+  return tuples * double(p.positions * p.blocks) * double(kov.size());
+}
+
+double planned_pruned_work(const ChainPlan& plan) {
+  const protocols::ProtocolPlan& p = *plan.protocol;
+  return pruned_gap_work(plan.at(Stage::kov).vectors, p.positions, p.blocks, p.product_dimension - p.block_size);
+}
+
+void check_gap_work(const ChainPlan& plan) {
+  const double brute = brute_force_gap_work(plan);
+  if (brute <= kMaxGapMaxIpWork) return;
+  const double work = planned_pruned_work(plan);
+  if (work <= kMaxGapMaxIpPrunedWork) return;
+  const protocols::ProtocolPlan& p = *plan.protocol;
+  const std::vector<std::size_t>& kov = plan.at(Stage::kov).vectors;
+  double kov_tuples = 1;
+  for (std::size_t n : kov) kov_tuples *= double(n);
+  const double brute_tuples = kov_tuples * std::exp2(p.log2_merlin_messages);
+  throw SizeLimitError("deciding the Gap-MaxIP instance by brute force means " + count_text(brute_tuples) +
+                       " tuples, about " + count_text(brute) + " field operations (limit " +
+                       count_text(kMaxGapMaxIpWork) + "), and by the pruned search (one candidate Merlin message "
+                       "per kOV tuple) " + count_text(kov_tuples) + " kOV tuples, about " + count_text(work) +
+                       " field operations (limit " + count_text(kMaxGapMaxIpPrunedWork) +
+                       "); the protocol route fits only small formulas: " +
+                       reductions::direct_route_hint(false, plan.route.k));
 }
 
 void decide_gap_maxip(const Chain& c, Decision& d) {
@@ -101,19 +122,45 @@ void decide_gap_maxip(const Chain& c, Decision& d) {
   d.notes = plan.code + " code over GF(" + std::to_string(plan.field_size) + "), T = " + std::to_string(plan.blocks) +
             ", r = " + std::to_string(plan.block_size) + ", n_C = " + std::to_string(plan.positions) + ", " +
             std::to_string(gap.merlin_messages()) + " Merlin messages";
-  ImplicitMaxIp implicit{gap.k(), gap.sizes(),
-                         [&gap](const std::vector<std::size_t>& t) { return gap.inner_product(t); }};
-  const MaxIpResult r = maximize_across_ranks(implicit, gap.threshold());
-  d.solver = "gap-maxip brute force (implicit)";
+  const GapSearch search = find_accepting_tuple(gap);
   d.has_gap = true;
-  d.best_inner_product = r.best;
   d.yes_threshold = gap.threshold();
   d.no_bound = gap.no_bound();
-  const GapAnswer answer = gap_answer(r.best, MaxIpGap{gap.threshold(), gap.no_bound()});
-  if (answer == GapAnswer::promise_violated)
-    throw std::logic_error("internal error: the Gap-MaxIP instance broke its promise (max " +
-                           std::to_string(r.best) + ")");
-  d.satisfiable = answer == GapAnswer::yes;
+  MaxIpResult r;
+  if (brute_force_gap_work(c.plan) <= kMaxGapMaxIpWork) {
+    ImplicitMaxIp implicit{gap.k(), gap.sizes(),
+                           [&gap](const std::vector<std::size_t>& t) { return gap.inner_product(t); }};
+    r = maximize_across_ranks(implicit, gap.threshold());
+    d.solver = "gap-maxip brute force (implicit)";
+    const GapAnswer answer = gap_answer(r.best, MaxIpGap{gap.threshold(), gap.no_bound()});
+    if (answer == GapAnswer::promise_violated)
+      throw std::logic_error("internal error: the Gap-MaxIP instance broke its promise (max " +
+                             std::to_string(r.best) + ")");
+    if ((answer == GapAnswer::yes) != search.found)
+      throw std::logic_error("internal error: the pruned Gap-MaxIP search disagrees with the brute force");
+    d.satisfiable = answer == GapAnswer::yes;
+  } else {
+    // Pruned: YES has the tuple reaching n_C; NO means no party-1 vector
+    // reaches it, and the promise (Theorem 4.7) bounds the maximum, which is
+    // not enumerated.
+    d.solver = "gap-maxip pruned search (implicit)";
+    d.satisfiable = search.found;
+    if (search.found) {
+      r.best = gap.inner_product(search.tuple);  // the generic inner product, formed independently
+      r.argmax = search.tuple;
+      if (r.best != gap.threshold())
+        throw std::logic_error("internal error: the pruned Gap-MaxIP witness reaches " + std::to_string(r.best) +
+                               ", not n_C = " + std::to_string(gap.threshold()));
+    } else {
+      d.has_gap = false;
+      d.notes += "; no party-1 vector reaches n_C = " + std::to_string(gap.threshold()) + " over " +
+                 count_text(search.kov_tuples) +
+                 " kOV tuples (one candidate message each); the maximum is not enumerated: by the promise it is at "
+                 "most the NO bound " +
+                 std::to_string(gap.no_bound());
+    }
+  }
+  d.best_inner_product = r.best;
   if (d.satisfiable) {
     if (c.kov.inner_product(c.kov_tuple(Level::gap_maxip, r.argmax)) != 0)
       throw std::logic_error("internal error: the Gap-MaxIP witness is not an orthogonal kOV tuple");

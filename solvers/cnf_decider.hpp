@@ -23,14 +23,17 @@ namespace sethkit::solvers {
 // attention: maxip (or, over the protocol route, the explicit Gap-MaxIP),
 // then Lemma B.1 to tensor attention, decided row by row by the backend in
 // the log domain. gap_maxip: kOV, then the Merlin-Arthur protocol route
-// (Theorem 4.7) to an implicit Gap-k-MaxIP instance, decided by brute force.
+// (Theorem 4.7) to an implicit Gap-k-MaxIP instance, decided by brute force
+// when small and by the pruned search of solvers/gap_maxip_solver.hpp past it.
 // The instances come from reductions/chain.hpp (the Level enum lives there).
 using reductions::Level;
 using reductions::parse_level;
 using reductions::to_string;
 
-// Field operations the brute-force Gap-MaxIP decision may take (~10 s).
+// Field operations of the exact brute-force Gap-MaxIP maximum (~10 s), and
+// of the pruned decision that takes over past it (~1 min).
 inline constexpr double kMaxGapMaxIpWork = core::option("gap_maxip.max_work");
+inline constexpr double kMaxGapMaxIpPrunedWork = core::option("gap_maxip.max_pruned_work");
 
 struct DecideOptions {
   Level via = Level::kov;

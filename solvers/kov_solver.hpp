@@ -4,8 +4,9 @@
 //   if (r.found) use(r.witness);                // one index per party
 //
 // packed: every k-tuple, vectors ANDed 64 coordinates a word with the prefix
-//   of the earlier parties; a prefix that is already zero finishes at once;
-//   OpenMP over the first party, stopping all threads at the first witness.
+//   of the earlier parties, the last party in cache tiles, AVX-512 / AVX2 /
+//   scalar kernels chosen at run time (solvers/kov_packed.hpp); OpenMP over
+//   work items, stopping all threads at the first witness.
 //   Time O(prod n_p * d/64).
 // small_dimension: when 2^d fits in memory, a subset-zeta ("sum over
 //   subsets") table over the largest party answers "is some vector inside
