@@ -6,6 +6,7 @@
 
 #include "core/deadline.hpp"
 #include "core/errors.hpp"
+#include "reductions/hints.hpp"
 
 namespace sethkit::reductions {
 
@@ -44,8 +45,8 @@ void check_gap_maxip_implicit(std::optional<std::uint64_t> count, std::size_t me
   if (indices >= 9.2e18)
     throw SizeLimitError("the Gap-MaxIP instance has " + count_text(first_party) + " x |F|^" +
                          std::to_string(merlin_dimension) +
-                         " party-1 vectors, past the 2^63 indices a tuple can name; use --via maxip (the direct route) or a "
-                         "smaller instance");
+                         " party-1 vectors, past the 2^63 indices a tuple can name: the protocol route fits only tiny "
+                         "formulas; " + direct_route_hint(false, 0));
   check_size("the reduced basis of Merlin's messages and the protocol encodings of the kOV vectors",
              gap_maxip_implicit_bytes(merlin_dimension, vectors, blocks, n_c), max_bytes, "use a smaller instance");
 }

@@ -14,6 +14,7 @@
 
 #include "core/deadline.hpp"
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 
 namespace sethkit::solvers {
 namespace {
@@ -368,6 +369,7 @@ KOvResult solve_kov_packed(const KOvInstance& inst, KOvKernel kernel) {
   std::atomic<int64_t> winner{-1};
   std::vector<std::size_t> witness;
   DeadlineWatch watch(stop);  // --timeout raises stop; finish() then throws
+  progress_expect(uint64_t(items));  // the command line's progress line (core/progress.hpp)
 #pragma omp parallel
   {
     ItemSearch search(inst, last, tile);
@@ -383,6 +385,7 @@ KOvResult solve_kov_packed(const KOvInstance& inst, KOvKernel kernel) {
           stop.store(true);
         }
       }
+      progress_advance();
     }
   }
   if (winner.load() < 0) watch.finish();

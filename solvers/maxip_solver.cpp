@@ -1,6 +1,7 @@
 #include "solvers/maxip_solver.hpp"
 
 #include "core/deadline.hpp"
+#include "core/progress.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -26,6 +27,7 @@ MaxIpResult run_parallel(std::size_t first_count, std::optional<int64_t> stop_at
   std::vector<Best> per_thread;
   MaxIpResult result;
   DeadlineWatch watch(stop);  // --timeout raises stop; finish() then throws
+  progress_expect(first_count);  // the command line's progress line (core/progress.hpp)
 #pragma omp parallel
   {
     Best local;
@@ -34,6 +36,7 @@ MaxIpResult run_parallel(std::size_t first_count, std::optional<int64_t> stop_at
       if (stop.load(std::memory_order_relaxed)) continue;
       search(static_cast<std::size_t>(i), local, stop);
       if (stop_at && local.value >= *stop_at) stop.store(true);
+      progress_advance();
     }
 #pragma omp critical(sethkit_maxip_merge)
     per_thread.push_back(std::move(local));

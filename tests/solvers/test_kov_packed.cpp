@@ -10,6 +10,7 @@
 #include <random>
 
 #include "core/errors.hpp"
+#include "core/progress.hpp"
 #include "solvers/kov_packed.hpp"
 #include "tests/support/random_cnf.hpp"
 
@@ -193,5 +194,24 @@ TEST(KovPacked, RoofCountsZeroPairs) {
       if (!kov_kernel_supported(kernel)) continue;
       EXPECT_EQ(kov_and_test_roof(pre.data(), 5, rows.data(), 37, words, kernel), truth) << to_string(kernel);
     }
+  }
+}
+
+TEST(KovPacked, CountsEveryWorkItemForTheProgressLine) {
+  // No orthogonal tuple (every vector all ones): the search runs to the end,
+  // so the progress meter (core/progress.hpp) must reach its total; the
+  // command line's progress line shows done/total from it.
+  std::mt19937_64 rng(3);
+  KOvInstance inst;
+  inst.k = 3;
+  inst.d = 70;
+  for (std::size_t n : {37u, 600u, 45u}) inst.parties.push_back(random_party(rng, n, 70, 1.0));
+  for (KOvKernel kernel : kKernels) {
+    if (!kov_kernel_supported(kernel)) continue;
+    reset_work_meter();
+    ASSERT_FALSE(solve_kov_packed(inst, kernel).found);
+    const WorkMeter m = work_meter();
+    EXPECT_GT(m.total, 37u) << to_string(kernel);  // first party x chunks of the middle one
+    EXPECT_EQ(m.done, m.total) << to_string(kernel);
   }
 }
