@@ -75,3 +75,6 @@ sethkit_cli_test(codes_rs_macwilliams_skipped 0
   codes --code rs --q 2161 --n 2154 --dim 2153 --max-codewords 1000)
 
 set(CLI_EXTRA)
+# codes --json reports the time of each stage (issue 16 part 5).
+sethkit_cli_test(codes_json_times 0 "\"min_distance\": 5,.*\"times\": \\{\n *\"build\": [0-9.e-]+,\n *\"distance\": [0-9.e-]+,\n *\"encode\": [0-9.e-]+"
+  codes --code rs --q 7 --n 7 --dim 3 --json)
