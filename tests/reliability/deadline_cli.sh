@@ -44,7 +44,9 @@ no_output "$T/grad-out-parent"
 # protocol: the exact analysis enumerates every set tuple and Merlin message.
 expect_timeout 0.3 protocol --m 10 --k 2 --json
 # codes: a Hermitian code's construction and its minimum-distance enumeration.
-expect_timeout 0.3 codes --code hermitian --q 13 --a 150 --json
+# (q = 29, a = 500 takes about 5 s on an idle 2-core machine: far past 0.3 s
+# on any machine, where q = 13 took only 0.13 s.)
+expect_timeout 0.3 codes --code hermitian --q 29 --a 500 --json
 
 # reduce: the plan is instant; the build (split and list into 2 x 2^20
 # vectors of 600 clauses: about 10^9 steps, 168 MiB) is where the time goes.
