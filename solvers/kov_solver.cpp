@@ -187,12 +187,15 @@ KOvResult solve_unpruned(const KOvInstance& inst, KOvAlgorithm algorithm) {
 
 }  // namespace
 
-KOvResult solve_kov(const KOvInstance& inst, KOvAlgorithm algorithm, bool prune) {
+bool prunes_dominated(const KOvInstance& inst, bool prune) {
   // Worst-case pruning cost: every vector against every other of its party.
   double prune_cost = 0;
   for (const auto& party : inst.parties) prune_cost += double(party.size()) * double(party.size());
-  if (!prune || any_party_empty(inst) || prune_cost * 8 > tuple_count(inst))
-    return solve_unpruned(inst, algorithm);
+  return prune && !any_party_empty(inst) && prune_cost * 8 <= tuple_count(inst);
+}
+
+KOvResult solve_kov(const KOvInstance& inst, KOvAlgorithm algorithm, bool prune) {
+  if (!prunes_dominated(inst, prune)) return solve_unpruned(inst, algorithm);
   std::vector<std::vector<std::size_t>> kept;
   const KOvInstance pruned = prune_dominated(inst, kept);
   KOvResult r = solve_unpruned(pruned, algorithm);

@@ -41,6 +41,11 @@ struct KOvResult {
 // Parties without dominated vectors; kept[p][i] is the original index of
 // vector i of party p in the result.
 KOvInstance prune_dominated(const KOvInstance& inst, std::vector<std::vector<std::size_t>>& kept);
+// Whether solve_kov prunes dominated vectors first: asked to, no party empty,
+// and the worst-case pruning cost (sum of n_p^2) small against the tuple
+// count. Shared with the MPI split (solvers/rank_split.cpp), which must
+// search what the single process searches.
+bool prunes_dominated(const KOvInstance& inst, bool prune);
 
 const char* to_string(KOvAlgorithm a);
 // "auto", "packed", "small-dimension"; InputError otherwise.

@@ -70,15 +70,10 @@ KOvResult solve_kov_across_ranks(const KOvInstance& inst, KOvAlgorithm algorithm
   for (const PackedVectors& party : inst.parties) empty = empty || party.size() == 0;
   if (!distributed::distributed() || empty) return solve_kov(inst, algorithm, prune);
   // solve_kov's own choices, made once on the whole instance so that every
-  // block searches what the single process searches: prune when n_p^2 summed
-  // is small against the tuple count, then the cheaper algorithm.
-  double prune_cost = 0, tuples = 1;
-  for (const PackedVectors& party : inst.parties) {
-    prune_cost += double(party.size()) * double(party.size());
-    tuples *= double(party.size());
-  }
+  // block searches what the single process searches: prune as it does, then
+  // the cheaper algorithm.
   std::vector<std::vector<std::size_t>> kept;
-  const bool pruned = prune && prune_cost * 8 <= tuples;
+  const bool pruned = prunes_dominated(inst, prune);
   KOvInstance pruned_inst;
   if (pruned) pruned_inst = prune_dominated(inst, kept);
   const KOvInstance& searched = pruned ? pruned_inst : inst;
