@@ -82,9 +82,16 @@ TEST(ChainKov, BundledExamples) {
 TEST(ChainGapMaxIp, RandomCnfsAgreeWithCadical) {
   std::mt19937_64 rng(34);
   int decided = 0, hermitian = 0, sat = 0, through_attention = 0;
+  // The sanitizer build decides every third formula (both k, the same mix of sizes).
+  const int stride = test_support::sanitized_build() ? 3 : 1;
+  int trials = 0;
   for (int trial = 0; trial < 80; ++trial) {
     const int n = 1 + int(rng() % 6);
     const Cnf f = test_support::random_cnf(rng, n, 1 + int(rng() % 5), 1, 3);
+    if (trial % stride != 0) {
+      continue;
+    }
+    ++trials;
     const bool truth = run_external_solver(ExternalSolver::cadical, f).satisfiable;
     for (const char* code : {"rs", "hermitian"}) {
       DecideOptions options;
@@ -117,9 +124,10 @@ TEST(ChainGapMaxIp, RandomCnfsAgreeWithCadical) {
       }
     }
   }
-  EXPECT_GT(decided, 60);
-  EXPECT_GT(hermitian, 5);
-  EXPECT_GT(through_attention, 40);
-  EXPECT_GT(sat, 10);
-  EXPECT_LT(sat, decided - 10);
+  // The floors are per 80 trials: 60 decided, 5 Hermitian, 40 through attention, 10 SAT, 10 UNSAT.
+  EXPECT_GT(decided, 60 * trials / 80);
+  EXPECT_GT(hermitian, 5 * trials / 80);
+  EXPECT_GT(through_attention, 40 * trials / 80);
+  EXPECT_GT(sat, 10 * trials / 80);
+  EXPECT_LT(sat, decided - 10 * trials / 80) << sat << " of " << decided << " decisions SAT";
 }

@@ -32,4 +32,15 @@ inline int test_repeat() {
   return r > 0 ? r : 1;
 }
 
+// The sanitizer build (GCC defines __SANITIZE_ADDRESS__ under -fsanitize=address)
+// runs the heaviest randomized sweeps on fewer trials: the same code paths at
+// several times the cost per trial, and CI runs both builds.
+constexpr bool sanitized_build() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#else
+  return false;
+#endif
+}
+
 }  // namespace sethkit::test_support
