@@ -139,11 +139,6 @@ class OracleScorer {
   std::size_t i_ = 0;
 };
 
-// tile_a_wide: with a window, up to kWideTiles times tile_a (within the side).
-inline constexpr std::size_t kWideTiles = 8;
-std::size_t wide_tile_a(std::size_t tile_a, std::size_t len_a, bool window) {
-  return window ? std::min(len_a, kWideTiles * tile_a) : tile_a;
-}
 
 // Work items per query row of the forward: 1 from kSplitQueryRows rows on;
 // below, enough key-side parts for kSplitQueryRows items in all, each part
@@ -252,14 +247,8 @@ class RowAttention {
   }
 
   void tiles(const T* vp) {
-    // A window that leaves fewer than tile_b keys of K_b (FBGEMM's w2 = 32)
-    // would make every product ba x 32: the a-tiles grow instead, up to
-    // tile_a_wide, so a tile keeps about tile_a x tile_b scores and the
-    // GEMMs their shape (the time per allowed tuple stays near full
-    // attention's). A function of the row's ranges only.
-    const std::size_t len_b = range_b_.hi - range_b_.lo;
-    const std::size_t step =
-        len_b >= p_.tile_b ? p_.tile_a : std::min(p_.tile_a_wide, p_.tile_a * std::max<std::size_t>(1, p_.tile_b / len_b));
+    // Tall tiles when a window cuts K_b short (kernel::tile_a_step).
+    const std::size_t step = kernel::tile_a_step(p_.tile_a, p_.tile_a_wide, p_.tile_b, range_b_.hi - range_b_.lo);
     for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi && finite_; a0 += step) {
       const std::size_t ba = std::min(step, range_a_.hi - a0);
       bool new_a = true;
@@ -401,7 +390,7 @@ double working_bytes(std::size_t n_q, std::size_t n_rows, std::size_t d, std::si
                      std::size_t len_b, double copied, std::size_t scalar, const ExactTuning& t, int threads,
                      bool window) {
   const double tile_a = double(std::min(t.tile_a, len_a)), tile_b = double(std::min(t.tile_b, len_b));
-  const double wide = double(wide_tile_a(std::min(t.tile_a, len_a), len_a, window));
+  const double wide = double(kernel::wide_tile_a(std::min(t.tile_a, len_a), len_a, window));
   const double per_thread = double(scalar) * (tile_a * tile_b + wide * dv + double(k) * dv + double(k) * d +
                                               wide * d) +
                             16.0 * dv + 8.0 * k;
@@ -445,7 +434,7 @@ Problem<T> matrix_problem(const MatrixView<T>& q, const kernel::SideLayout<T>& l
   p.sides = layout.sides;
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
-  p.tile_a_wide = wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
+  p.tile_a_wide = kernel::wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
   return p;
 }
 
@@ -569,7 +558,7 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   for (const auto& v : inst.values) p.sides.push_back({nullptr, v.data.data(), v.rows, 0, dv});
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
-  p.tile_a_wide = wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
+  p.tile_a_wide = kernel::wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
   BlasSingleThreaded blas_guard;
   run_rows(p, [&] { return OracleScorer(p, inst.score, k == 2); }, threads, options.tuning.rows_per_task,
            out.o.data(), dv, out.log_d.data());

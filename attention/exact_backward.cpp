@@ -57,6 +57,7 @@ struct Problem {
   const double* log_d = nullptr;  // n_q
   std::optional<CausalWindow> window;
   std::size_t tile_a = 0, tile_b = 0;
+  std::size_t tile_a_wide = 0;  // rows of K_a per tile under a window (kernel::tile_a_step)
   const PaperDx* dx = nullptr;  // T = double only
   // k = 2: side a is the unit side, whose dV is dropped and no prefix side
   // reads wv, so W = P V_b is not needed (5 GEMMs per tile instead of 6).
@@ -103,9 +104,9 @@ namespace {
 template <class T>
 struct Scratch {
   std::vector<T> s, g;          // tile_a x tile_b: S then P; dP then G
-  std::vector<T> z, h;          // tile_a x d: qp (.) K_a rows; G K_b
-  std::vector<T> zv, w;         // tile_a x d_v: dvp (.) V_a rows; P V_b
-  std::vector<double> ga;       // tile_a x m (paper): G A_b rows
+  std::vector<T> z, h;          // tile_a_wide x d: qp (.) K_a rows; G K_b
+  std::vector<T> zv, w;         // tile_a_wide x d_v: dvp (.) V_a rows; P V_b
+  std::vector<double> ga;       // tile_a_wide x m (paper): G A_b rows
   std::vector<double> mt;       // m x m (paper): M_i^T
   std::vector<T> qp, kp, vp;    // (prefix + 1) x d, d, d_v: products down the prefix
   std::vector<T> dout, dvp;     // d_v: dO_i; dO_i (.) vp
@@ -113,16 +114,16 @@ struct Scratch {
   std::vector<T> other;         // max(d, d_v): products of the other prefix rows
   std::vector<std::size_t> tuple;  // prefix indices
   explicit Scratch(const Problem<T>& p)
-      : s(p.tile_a * p.tile_b), g(p.tile_a * p.tile_b), z(p.tile_a * p.d), h(p.tile_a * p.d),
-        zv(p.tile_a * p.dv), w(p.tile_a * p.dv), ga(p.dx ? p.tile_a * p.dx->m : 0),
+      : s(p.tile_a * p.tile_b), g(p.tile_a * p.tile_b), z(p.tile_a_wide * p.d), h(p.tile_a_wide * p.d),
+        zv(p.tile_a_wide * p.dv), w(p.tile_a_wide * p.dv), ga(p.dx ? p.tile_a_wide * p.dx->m : 0),
         mt(p.dx ? p.dx->m * p.dx->m : 0), qp((p.prefix() + 1) * p.d), kp((p.prefix() + 1) * p.d),
         vp((p.prefix() + 1) * p.dv), dout(p.dv), dvp(p.dv), u(p.d), wv(p.dv), other(std::max(p.d, p.dv)),
         tuple(p.prefix()) {}
   static double bytes(const Problem<T>& p) {
-    const double ta = double(p.tile_a), m = p.dx ? double(p.dx->m) : 0;
-    return double(sizeof(T)) * (2 * ta * double(p.tile_b) + 2 * ta * double(p.d + p.dv) +
+    const double ta = double(p.tile_a), wide = double(p.tile_a_wide), m = p.dx ? double(p.dx->m) : 0;
+    return double(sizeof(T)) * (2 * ta * double(p.tile_b) + 2 * wide * double(p.d + p.dv) +
                                 double(p.prefix() + 1) * double(2 * p.d + p.dv) + 4.0 * double(p.d + p.dv)) +
-           8.0 * (ta * m + m * m);
+           8.0 * (wide * m + m * m);
   }
 };
 
@@ -200,8 +201,10 @@ class RowBackward {
     std::fill(w_.wv.begin(), w_.wv.end(), T(0));
     const Side<T>& a = p_.sides[depth];
     const Side<T>& b = p_.sides[depth + 1];
-    for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi; a0 += p_.tile_a) {
-      const std::size_t ba = std::min(p_.tile_a, range_a_.hi - a0);
+    // Tall tiles when a window cuts K_b short, as in the forward.
+    const std::size_t step = kernel::tile_a_step(p_.tile_a, p_.tile_a_wide, p_.tile_b, range_b_.hi - range_b_.lo);
+    for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi; a0 += step) {
+      const std::size_t ba = std::min(step, range_a_.hi - a0);
       for (std::size_t r = 0; r < ba; ++r) {
         const T* key = a.key + (a0 + r) * a.key_ld;
         const T* value = a.value + (a0 + r) * a.value_ld;
@@ -341,6 +344,7 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   p.unit_a = layout.unit;
   p.tile_a = std::min(tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(tuning.tile_b, p.sides[p.prefix() + 1].rows);
+  p.tile_a_wide = kernel::wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
 
   const bool forward = !o.data || !log_d;
   const double acc_bytes = Accumulator<T>::bytes(p);

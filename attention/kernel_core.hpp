@@ -120,6 +120,21 @@ struct Range {
 };
 Range window_range(std::size_t i, std::int64_t w, std::size_t n);
 
+// Tall tiles under a window. A window that leaves fewer than tile_b keys of
+// K_b (FBGEMM's w2 = 32) would make every product ba x 32: the a-tiles grow
+// instead, up to kWideTiles x tile_a, so a tile keeps about tile_a x tile_b
+// scores and the GEMMs their shape (the time per allowed tuple stays near
+// full attention's). A function of the row's ranges only, so results do not
+// depend on the thread count.
+inline constexpr std::size_t kWideTiles = 8;
+inline std::size_t wide_tile_a(std::size_t tile_a, std::size_t len_a, bool window) {
+  return window ? std::min(len_a, kWideTiles * tile_a) : tile_a;
+}
+// Rows of K_a per tile for a row whose K_b range holds len_b keys.
+inline std::size_t tile_a_step(std::size_t tile_a, std::size_t tile_a_wide, std::size_t tile_b, std::size_t len_b) {
+  return len_b >= tile_b ? tile_a : std::min(tile_a_wide, tile_a * std::max<std::size_t>(1, tile_b / len_b));
+}
+
 // ---- fault injection (tests only) -------------------------------------------
 
 // Every OpenMP region of the attention kernels.
