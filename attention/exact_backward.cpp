@@ -65,18 +65,36 @@ struct Problem {
   std::size_t prefix() const { return sides.size() - 2; }
 };
 
-// What a chunk of rows adds to the gradients that sum over rows.
+// What a chunk of rows adds to the gradients that sum over rows. Under a
+// causal window the rows [r0, r1) of a chunk reach only the key rows
+// [r0 - w + 1, r1) of sides a and b: the accumulator holds that band
+// (first[s] is its first key row), not the whole side. Chunks summed in
+// order over their bands give the same doubles as whole-side accumulators,
+// whose other rows hold exact zeros (x + 0.0 == x).
 template <class T>
 struct Accumulator {
   std::vector<std::vector<T>> d_keys, d_values;  // per side in Problem order
+  std::vector<std::size_t> first, rows;          // per side: the band of key rows held
   std::vector<double> d_x;                       // m x m^2 (paper), else empty
-  explicit Accumulator(const Problem<T>& p) {
-    for (const Side<T>& s : p.sides) {
-      d_keys.emplace_back(s.rows * p.d, T(0));
-      d_values.emplace_back(s.rows * p.dv, T(0));
+  Accumulator(const Problem<T>& p, std::size_t r0, std::size_t r1) {
+    for (std::size_t s = 0; s < p.sides.size(); ++s) {
+      const std::size_t n = p.sides[s].rows;
+      std::size_t lo = 0, hi = n;
+      if (p.window && s >= p.prefix()) {
+        const std::int64_t w = s == p.prefix() ? p.window->w1 : p.window->w2;
+        lo = std::min<std::size_t>(n, r0 >= std::size_t(w) ? r0 - std::size_t(w) + 1 : 0);
+        hi = std::max(lo, std::min(n, r1));
+      }
+      first.push_back(lo);
+      rows.push_back(hi - lo);
+      d_keys.emplace_back((hi - lo) * p.d, T(0));
+      d_values.emplace_back((hi - lo) * p.dv, T(0));
     }
     if (p.dx) d_x.assign(p.dx->m * p.dx->m * p.dx->m, 0.0);
   }
+  T* key(std::size_t s, std::size_t j, std::size_t d) { return d_keys[s].data() + (j - first[s]) * d; }
+  T* value(std::size_t s, std::size_t j, std::size_t dv) { return d_values[s].data() + (j - first[s]) * dv; }
+  // Whole sides: the plan's bound, the same with and without a window.
   static double bytes(const Problem<T>& p) {
     double b = 0;
     for (const Side<T>& s : p.sides) b += double(s.rows) * double(p.d + p.dv) * sizeof(T);
@@ -229,7 +247,7 @@ class RowBackward {
         const T* key = p_.sides[t].key + w_.tuple[t] * p_.sides[t].key_ld;
         for (std::size_t c = 0; c < d; ++c) other[c] *= key[c];
       }
-      T* dk = acc_.d_keys[s].data() + w_.tuple[s] * d;
+      T* dk = acc_.key(s, w_.tuple[s], d);
       for (std::size_t c = 0; c < d; ++c) dk[c] += p_.scale * other[c] * w_.u[c];
       std::copy(w_.dout.begin(), w_.dout.end(), other);
       for (std::size_t t = 0; t < depth; ++t) {
@@ -237,7 +255,7 @@ class RowBackward {
         const T* value = p_.sides[t].value + w_.tuple[t] * p_.sides[t].value_ld;
         for (std::size_t c = 0; c < dv; ++c) other[c] *= value[c];
       }
-      T* dvs = acc_.d_values[s].data() + w_.tuple[s] * dv;
+      T* dvs = acc_.value(s, w_.tuple[s], dv);
       for (std::size_t c = 0; c < dv; ++c) dvs[c] += other[c] * w_.wv[c];
     }
   }
@@ -258,15 +276,15 @@ class RowBackward {
     gemm(false, true, ba, bb, dv, T(1), w_.zv.data(), dv, vb, b.value_ld, T(0), g, bb);
     for (std::size_t t = 0; t < n; ++t) g[t] = s[t] * (g[t] - delta_);
     // Values: dV_b += P^T Zv; W = P V_b gives dV_a and wv.
-    gemm(true, false, bb, dv, ba, T(1), s, bb, w_.zv.data(), dv, T(1), acc_.d_values[depth + 1].data() + b0 * dv, dv);
+    gemm(true, false, bb, dv, ba, T(1), s, bb, w_.zv.data(), dv, T(1), acc_.value(depth + 1, b0, dv), dv);
     if (!p_.unit_a) gemm(false, false, ba, dv, bb, T(1), s, bb, vb, b.value_ld, T(0), w_.w.data(), dv);
     // Keys: dK_b += scale G^T Z; H = G K_b gives dK_a and u.
-    gemm(true, false, bb, d, ba, p_.scale, g, bb, w_.z.data(), d, T(1), acc_.d_keys[depth + 1].data() + b0 * d, d);
+    gemm(true, false, bb, d, ba, p_.scale, g, bb, w_.z.data(), d, T(1), acc_.key(depth + 1, b0, d), d);
     gemm(false, false, ba, d, bb, T(1), g, bb, kb, b.key_ld, T(0), w_.h.data(), d);
     for (std::size_t r = 0; r < ba; ++r) {
       const T* h = w_.h.data() + r * d;
       const T* key = a.key + (a0 + r) * a.key_ld;
-      T* dk = acc_.d_keys[depth].data() + (a0 + r) * d;
+      T* dk = acc_.key(depth, a0 + r, d);
       for (std::size_t c = 0; c < d; ++c) {
         dk[c] += p_.scale * qp[c] * h[c];
         w_.u[c] += key[c] * h[c];
@@ -274,7 +292,7 @@ class RowBackward {
       if (p_.unit_a) continue;
       const T* wr = w_.w.data() + r * dv;
       const T* value = a.value + (a0 + r) * a.value_ld;
-      T* dvr = acc_.d_values[depth].data() + (a0 + r) * dv;
+      T* dvr = acc_.value(depth, a0 + r, dv);
       for (std::size_t c = 0; c < dv; ++c) {
         dvr[c] += w_.dvp[c] * wr[c];
         w_.wv[c] += value[c] * wr[c];
@@ -392,7 +410,7 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
 
   std::vector<Accumulator<T>> acc;
   acc.reserve(plan.chunks);
-  for (std::size_t c = 0; c < plan.chunks; ++c) acc.emplace_back(p);
+  for (std::size_t c = 0; c < plan.chunks; ++c) acc.emplace_back(p, plan.lo(c), plan.hi(c, n_q));
   kernel::parallel_rows(
       kernel::FaultRegion::exact_backward, plan.chunks, threads, 1, [&] { return Scratch<T>(p); },
       [&](std::size_t c, Scratch<T>& scratch) {
@@ -403,13 +421,14 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   // Chunk sums in chunk order (kernel::ordered_reduce), skipping the unit side.
   bool finite = true;
   std::vector<double> sum;
-  std::vector<const T*> parts(plan.chunks);
+  std::vector<kernel::Band<T>> parts(plan.chunks);
   for (std::size_t s = layout.first_real(); s < p.sides.size(); ++s) {
     const std::size_t side = s - layout.first_real();
     for (int which = 0; which < 2; ++which) {
       const std::size_t cols = which == 0 ? d : dv;
       for (std::size_t c = 0; c < plan.chunks; ++c)
-        parts[c] = which == 0 ? acc[c].d_keys[s].data() : acc[c].d_values[s].data();
+        parts[c] = {which == 0 ? acc[c].d_keys[s].data() : acc[c].d_values[s].data(), acc[c].first[s] * cols,
+                    acc[c].rows[s] * cols};
       sum.assign(p.sides[s].rows * cols, 0.0);
       kernel::ordered_reduce(parts, sum.size(), sum.data(), threads);
       const MutableMatrixView<T>& out = which == 0 ? out_dk[side] : out_dv[side];

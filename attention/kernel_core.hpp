@@ -249,23 +249,43 @@ struct ChunkPlan {
 ChunkPlan row_chunks(std::size_t n, double chunk_bytes, std::size_t max_chunks = kMaxChunks,
                      double budget = kChunkBudget);
 
-// result[t] = sum over c = 0.. in order of parts[c][t] (double sums), for
-// t in [0, size): bit-identical for any thread count.
+// One part of an ordered sum that covers the entries [lo, lo + size) of the
+// result (data[0] is entry lo); outside them it adds exact zeros.
 template <class T>
-void ordered_reduce(const std::vector<const T*>& parts, std::size_t size, double* result, int threads) {
+struct Band {
+  const T* data = nullptr;
+  std::size_t lo = 0, size = 0;
+};
+
+// result[t] = sum over c = 0.. in order of the parts that cover t (double
+// sums), for t in [0, size): bit-identical for any thread count, and to the
+// sum of whole parts that hold zeros outside their bands.
+template <class T>
+void ordered_reduce(const std::vector<Band<T>>& parts, std::size_t size, double* result, int threads) {
+  double work = 0;
+  for (const Band<T>& part : parts) work += double(part.size);
   // Small sums are not worth waking the threads for.
-  const bool wide = double(size) * double(parts.size()) > 65536.0;
+  const bool wide = work > 65536.0;
   constexpr std::size_t kBlock = 4096;
   const std::size_t blocks = (size + kBlock - 1) / kBlock;
   parallel_rows(FaultRegion::ordered_reduce, blocks, wide ? threads : 1, 1, [] { return NoState{}; },
                 [&](std::size_t blk, NoState&) {
                   const std::size_t lo = blk * kBlock, hi = std::min(size, lo + kBlock);
-                  for (std::size_t t = lo; t < hi; ++t) {
-                    double sum = 0;
-                    for (const T* part : parts) sum += double(part[t]);
-                    result[t] = sum;
+                  std::fill(result + lo, result + hi, 0.0);
+                  for (const Band<T>& part : parts) {
+                    const std::size_t a = std::max(lo, part.lo), b = std::min(hi, part.lo + part.size);
+                    for (std::size_t t = a; t < b; ++t) result[t] += double(part.data[t - part.lo]);
                   }
                 });
+}
+
+// Whole parts: parts[c][t] for every t in [0, size).
+template <class T>
+void ordered_reduce(const std::vector<const T*>& parts, std::size_t size, double* result, int threads) {
+  std::vector<Band<T>> bands;
+  bands.reserve(parts.size());
+  for (const T* part : parts) bands.push_back({part, 0, size});
+  ordered_reduce(bands, size, result, threads);
 }
 
 // ---- view checks ------------------------------------------------------------

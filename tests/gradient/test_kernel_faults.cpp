@@ -6,7 +6,9 @@
 // independence from the thread count.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
+#include <random>
 #include <new>
 #include <stdexcept>
 
@@ -106,5 +108,33 @@ TEST(kernel_chunks, PlanCoversTheRowsAndRespectsTheBudget) {
         EXPECT_LE(double(plan.chunks) * bytes, 1e9);
       }
     }
+  }
+}
+
+// The banded chunk sum of the windowed backward: parts that cover only their
+// band sum to the same doubles as whole parts holding zeros elsewhere, which
+// is the plain left fold written out here, at 1 and 2 threads.
+TEST(kernel_chunks, BandedOrderedSumEqualsTheSumOfZeroFilledParts) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  const std::size_t size = 10000;  // more than two reduction blocks
+  std::vector<std::vector<float>> dense(9, std::vector<float>(size, 0.0f));
+  std::vector<std::vector<float>> stored(9);
+  std::vector<kernel::Band<float>> bands;
+  for (std::size_t c = 0; c < dense.size(); ++c) {
+    const std::size_t lo = rng() % size, len = c == 4 ? 0 : rng() % (size - lo + 1);
+    for (std::size_t t = lo; t < lo + len; ++t) {
+      dense[c][t] = value(rng) * std::pow(10.0f, float(int(rng() % 9) - 4));
+      stored[c].push_back(dense[c][t]);
+    }
+    bands.push_back({stored[c].data(), lo, len});
+  }
+  std::vector<double> fold(size, 0.0);
+  for (std::size_t t = 0; t < size; ++t)
+    for (const auto& part : dense) fold[t] += double(part[t]);
+  for (int threads : {1, 2}) {
+    std::vector<double> sum(size, -1.0);
+    kernel::ordered_reduce(bands, size, sum.data(), threads);
+    for (std::size_t t = 0; t < size; ++t) ASSERT_EQ(sum[t], fold[t]) << "entry " << t << ", " << threads << " threads";
   }
 }
