@@ -159,18 +159,30 @@ def windowed(seq, repeats):
 
 
 MEMORY_CHILD = r"""
-import resource, sys
+import sys
 import numpy as np
 import sethkit
 n, threads = int(sys.argv[1]), int(sys.argv[2])
+
+def status_kib(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise RuntimeError("no " + key + " in /proc/self/status")
+
 rng = np.random.default_rng(0)
 x = [(0.5 * rng.standard_normal((n, 64))).astype(np.float32) for _ in range(6)]
 q, k1, k2, v1, v2, g = x
 sethkit.attention(q[:16], [k1[:16], k2[:16]], [v1[:16], v2[:16]], threads=threads)  # load the library
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# getrusage's ru_maxrss would start from the parent's peak (it survives fork
+# and exec, and this parent holds PyTorch): reset the peak (VmHWM) instead.
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+before = status_kib("VmRSS")
 o, logd = sethkit.attention(q, [k1, k2], [v1, v2], threads=threads, return_logd=True)
 grads = sethkit.attention_backward(q, [k1, k2], [v1, v2], g, logd=logd, o=o, threads=threads)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = status_kib("VmHWM")
 io = 4 * n * 64 * 10 + 8 * n  # O, log D, dQ, dK1, dK2, dV1, dV2 (and slack)
 print((peak - before) * 1024, io)
 """
@@ -182,8 +194,14 @@ def own_memory(n):
         out = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(n), str(threads)], check=True,
                              capture_output=True, text=True).stdout.split()
         grown, io = int(out[0]), int(out[1])
+        # The backward's row-chunk accumulators (a plan of the row count only,
+        # so the result does not depend on the thread count): at most 64
+        # chunks of n x 2 (d + d_v) floats, O(n) at fixed d.
+        chunks = min(64, (n + 15) // 16)
+        acc = chunks * n * 2 * (64 + 64) * 4
         print(f"sethkit alone, fwd+bwd float32 n = {n}, d = 64, {threads} thread(s): peak RSS grew "
-              f"{grown / 2**20:.1f} MiB (outputs {io / 2**20:.1f} MiB; n^2 floats = {4 * n * n / 2**20:.1f} MiB)")
+              f"{grown / 2**20:.1f} MiB (outputs {io / 2**20:.1f} MiB; chunk accumulators {acc / 2**20:.1f} MiB; "
+              f"n^2 floats = {4 * n * n / 2**20:.1f} MiB)")
 
 
 def main():
