@@ -67,6 +67,9 @@ struct BackendOptions {
   double eps = 1e-6;                    // approximate backends: target relative error, in (0, 1)
   int threads = 0;                      // 0: OpenMP's default
   double max_bytes = kExactMaxBytes;    // refuse a run above this (SizeLimitError naming --max-bytes)
+  // The exact backend only: Q is a slice of a larger query side (an MPI
+  // rank's rows, tools/rank_rows.cpp); see exact_attention.hpp QuerySlice.
+  QuerySlice slice;
   // What a plan of this backend prepared for reuse (BackendPlan::prepared;
   // poly: the certified polynomial, valid for any instance whose score radius
   // is at most the planned one). Empty: the run plans itself.

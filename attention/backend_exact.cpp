@@ -15,6 +15,7 @@ ExactOptions exact_options(const BackendOptions& o) {
   ExactOptions e;
   e.scale = o.scale;
   e.window = o.window;
+  e.slice = o.slice;
   e.precision = o.precision;
   e.threads = o.threads;
   e.max_bytes = o.max_bytes;

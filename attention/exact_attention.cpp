@@ -57,6 +57,9 @@ struct Problem {
   // Rows of K_a per tile when a window cuts K_b's range below tile_b (see
   // RowAttention::tiles); tile_a without a window.
   std::size_t tile_a_wide = 0;
+  // A slice of a larger query side (QuerySlice): row i is row first_row + i
+  // for the windows, and key_parts is planned for plan_rows rows.
+  std::size_t first_row = 0, plan_rows = 0;
   std::size_t prefix() const { return sides.size() - 2; }
 };
 
@@ -158,7 +161,7 @@ int split_side(const Problem<T>& p) {
 }
 template <class T>
 std::size_t key_parts(const Problem<T>& p) {
-  return key_parts(p.n_q, p.sides[p.prefix() + split_side(p)].rows);
+  return key_parts(p.plan_rows, p.sides[p.prefix() + split_side(p)].rows);
 }
 
 // One query row, streamed through the online softmax.
@@ -186,8 +189,8 @@ class RowAttention {
     range_a_ = {0, a.rows};
     range_b_ = {0, b.rows};
     if (p_.window) {
-      range_a_ = window_range(i, p_.window->w1, a.rows);
-      range_b_ = window_range(i, p_.window->w2, b.rows);
+      range_a_ = window_range(p_.first_row + i, p_.window->w1, a.rows);
+      range_b_ = window_range(p_.first_row + i, p_.window->w2, b.rows);
     }
     if (parts > 1) {
       // Side a, or side b when a has one row (k = 2's unit side).
@@ -388,7 +391,7 @@ void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads, s
 // caller's); n_rows is the query row count either way.
 double working_bytes(std::size_t n_q, std::size_t n_rows, std::size_t d, std::size_t dv, int k, std::size_t len_a,
                      std::size_t len_b, double copied, std::size_t scalar, const ExactTuning& t, int threads,
-                     bool window) {
+                     bool window, std::size_t plan_rows = 0) {
   const double tile_a = double(std::min(t.tile_a, len_a)), tile_b = double(std::min(t.tile_b, len_b));
   const double wide = double(kernel::wide_tile_a(std::min(t.tile_a, len_a), len_a, window));
   const double per_thread = double(scalar) * (tile_a * tile_b + wide * dv + double(k) * dv + double(k) * d +
@@ -396,7 +399,7 @@ double working_bytes(std::size_t n_q, std::size_t n_rows, std::size_t d, std::si
                             16.0 * dv + 8.0 * k;
   // The key-side partials of a split run: (max, sum, accumulator) doubles
   // per work item.
-  const std::size_t parts = key_parts(n_rows, len_a > 1 ? len_a : len_b);
+  const std::size_t parts = key_parts(plan_rows ? plan_rows : n_rows, len_a > 1 ? len_a : len_b);
   const double partials = parts > 1 ? 8.0 * double(n_rows * parts) * (double(dv) + 2.0) : 0.0;
   return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied + double(threads) * per_thread + partials;
 }
@@ -419,12 +422,24 @@ void check_tuning(const ExactTuning& t) {
     throw InputError("", "exact attention tuning: tile sizes and rows_per_task must be >= 1");
 }
 
+// The rows key_parts is planned for: the whole side of a slice.
+std::size_t plan_rows(std::size_t n_q, const QuerySlice& slice) {
+  if (slice.total_rows == 0) return n_q;
+  if (slice.first_row > slice.total_rows || n_q > slice.total_rows - slice.first_row)
+    throw InputError("", "exact attention: the query slice (rows " + std::to_string(slice.first_row) + " .. " +
+                             std::to_string(slice.first_row + n_q) + ") does not lie within its side of " +
+                             std::to_string(slice.total_rows) + " rows");
+  return slice.total_rows;
+}
+
 // The matrix problem on views (tiles clamped to the side lengths).
 template <class T>
 Problem<T> matrix_problem(const MatrixView<T>& q, const kernel::SideLayout<T>& layout, std::size_t dv, double scale,
                           const ExactOptions& options) {
   Problem<T> p;
   p.n_q = q.rows;
+  p.first_row = options.slice.first_row;
+  p.plan_rows = plan_rows(q.rows, options.slice);
   p.d = q.cols;
   p.dv = dv;
   p.q = q.data;
@@ -475,7 +490,7 @@ double matrix_working_bytes(const AttentionInstance& inst, const ExactOptions& o
   const std::size_t n_b = inst.keys.back().rows;
   const std::size_t n_a = inst.k == 2 ? 1 : inst.keys[inst.keys.size() - 2].rows;
   return working_bytes(inst.n_q(), inst.n_q(), inst.d(), inst.d_v(), inst.k, n_a, n_b, copied, single ? 4 : 8,
-                       options.tuning, threads, options.window.has_value());
+                       options.tuning, threads, options.window.has_value(), plan_rows(inst.n_q(), options.slice));
 }
 
 }  // namespace
@@ -537,7 +552,7 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   const int threads = resolve_threads(options.threads);
   const std::size_t n_b = inst.values.back().rows, n_a = k == 2 ? 1 : inst.values[inst.values.size() - 2].rows;
   check_working_bytes(working_bytes(inst.n_q, inst.n_q, 0, dv, k, n_a, n_b, 0, 8, options.tuning, threads,
-                                    options.window.has_value()), inst.n_q, dv,
+                                    options.window.has_value(), plan_rows(inst.n_q, options.slice)), inst.n_q, dv,
                       threads, options.max_bytes);
 
   AttentionOutput out;
@@ -550,6 +565,8 @@ AttentionOutput exact_attention_oracle(const OracleInstance& inst, const ExactOp
   std::vector<double> unit_value(dv, 1.0);
   Problem<double> p;
   p.n_q = inst.n_q;
+  p.first_row = options.slice.first_row;
+  p.plan_rows = plan_rows(inst.n_q, options.slice);
   p.d = 0;  // implicit
   p.dv = dv;
   p.scale = scale;
@@ -582,7 +599,7 @@ void exact_forward(const MatrixView<T>& q, const std::vector<MatrixView<T>>& key
   const std::size_t n_b = keys.back().rows, n_a = k == 2 ? 1 : keys[keys.size() - 2].rows;
   // The outputs are the caller's: only the scratch counts.
   check_working_bytes(working_bytes(0, n_q, d, dv, k, n_a, n_b, 0, sizeof(T), options.tuning, threads,
-                                    options.window.has_value()), n_q, dv, threads,
+                                    options.window.has_value(), plan_rows(n_q, options.slice)), n_q, dv, threads,
                       options.max_bytes);
   const kernel::SideLayout<T> layout = kernel::make_sides(keys, values, d, dv);
   const Problem<T> p = matrix_problem(q, layout, dv, scale, options);

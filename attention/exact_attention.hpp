@@ -75,6 +75,18 @@ struct ExactTuning {
   std::size_t rows_per_task = core::option_as<std::size_t>("exact.rows_per_task");
 };
 
+// The query rows of a run as a slice of a larger query side (tools/rank_rows:
+// each MPI rank runs its own rows): Q's row i is row first_row + i of a side
+// of total_rows rows. Causal windows are taken at the absolute row, and the
+// split of a row's key side into work items (few query rows, see
+// exact_attention.cpp key_parts) is planned for total_rows, so every row is
+// computed with the same tiles, in the same order, as in the run on the
+// whole side: bit for bit. total_rows = 0: Q is the whole side.
+struct QuerySlice {
+  std::size_t first_row = 0;
+  std::size_t total_rows = 0;
+};
+
 // Default memory limit of the exact backend (O, log D, float32 copies and
 // per-thread scratch; the instance itself is the caller's).
 inline constexpr double kExactMaxBytes = core::option("exact.max_bytes");  // 4 GiB
@@ -87,6 +99,7 @@ struct ExactOptions {
   Precision precision = Precision::float64;
   int threads = 0;  // 0: OpenMP's default (OMP_NUM_THREADS or all cores); at most kMaxThreads
   ExactTuning tuning;
+  QuerySlice slice;  // first_row + n_q <= total_rows when total_rows > 0 (InputError otherwise)
   double max_bytes = kExactMaxBytes;  // refuse above this (SizeLimitError with the bytes)
 };
 

@@ -61,12 +61,16 @@ AttentionGradient gradient_impl(const AttentionInstance& inst, const DenseMatrix
     throw InputError("", "causal windows (w1, w2) are defined for k = 3 only (this instance has k = " +
                              std::to_string(inst.k) + ")");
 
+  if (options.window && options.slice.total_rows > 0)
+    throw InputError("", "attention gradient: a query slice with a causal window is not supported");
+
   AttentionGradient out;
   BlasSingleThreaded blas_guard;
   ExactOptions forward;
   forward.scale = scale;
   forward.threads = threads;
   forward.window = options.window;
+  forward.slice = options.slice;
   const AttentionOutput fw = exact_attention(inst, forward);
   out.forward_seconds = fw.seconds;
   out.o = DenseMatrix(fw.rows, fw.cols);

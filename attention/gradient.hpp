@@ -87,6 +87,10 @@ struct GradientOptions {
   // k = 3 only: the forward's causal windows (exact_attention.hpp); the loss
   // of paper 002 has none (paper_gradient refuses one).
   std::optional<CausalWindow> window;
+  // The forward's QuerySlice (exact_attention.hpp): Q is a row chunk of a
+  // larger query side (tools/rank_rows.cpp), so O and log D are computed as
+  // in the run on the whole side; not with a window (InputError).
+  QuerySlice slice;
 };
 
 struct AttentionGradient {

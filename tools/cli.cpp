@@ -146,11 +146,11 @@ int unknown_subcommand(const CLI::App& app, const std::string& name) {
 }
 
 // Under mpirun (distributed/distributed.hpp) these subcommands split their
-// work across the ranks themselves; the others (reduce, gen, sweep, ...,
-// whose outputs every rank would otherwise write) run on rank 0 alone while
-// the other ranks wait, and end with its exit code or its error.
+// work across the ranks themselves; the others (reduce, gen, ..., whose
+// outputs every rank would otherwise write) run on rank 0 alone while the
+// other ranks wait, and end with its exit code or its error.
 bool split_across_ranks(const std::string& name) {
-  return name == "solve" || name == "attention" || name == "grad" || name == "verify";
+  return name == "solve" || name == "attention" || name == "grad" || name == "verify" || name == "sweep";
 }
 
 int run_on_rank_zero(const std::function<int()>& run) {

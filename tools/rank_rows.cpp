@@ -21,9 +21,12 @@ std::vector<double> rows_of(const std::vector<double>& data, std::size_t cols, s
 }  // namespace
 
 bool split_query_rows(const attention::Backend& backend, const attention::BackendOptions& options, bool gradient) {
-  if (!distributed::distributed() || options.window) return false;
+  if (!distributed::distributed()) return false;
   const std::string name = backend.name();
-  return name == "exact" || (!gradient && name == "reference");
+  if (gradient) return name == "exact" && !options.window;
+  // The exact kernel takes the slice's first row for the windows; the
+  // reference backend tests i - w < j <= i at its own row index.
+  return name == "exact" || (name == "reference" && !options.window);
 }
 
 DenseMatrix matrix_rows(const DenseMatrix& m, std::size_t lo, std::size_t hi) {
@@ -65,7 +68,9 @@ attention::BackendResult run_split_attention(const attention::Backend& backend, 
       res.out.cols = inst.d_v();
       return;
     }
-    res = backend.run(query_rows(inst, mine.lo, mine.hi), options);
+    attention::BackendOptions mine_only = options;
+    mine_only.slice = {mine.lo, inst.n_q()};  // windows and the kernel's work items as on the whole side
+    res = backend.run(query_rows(inst, mine.lo, mine.hi), mine_only);
   });
   res.out.o = distributed::gather_rows(res.out.o, res.out.cols);
   res.out.log_d = distributed::gather_rows(res.out.log_d, 1);
@@ -122,10 +127,12 @@ attention::GradientResult run_split_gradient(const attention::Backend& backend, 
     one.threads = options.threads;
     one.tuning = tuning;
     one.tuning.max_chunks = 1;
+    one.slice.total_rows = n_q;  // the forward's work items as on the whole side
     g.d_q = DenseMatrix(0, d);
     g.o = DenseMatrix(0, dv);
     for (std::size_t c = mine.lo; c < mine.hi; ++c) {
       const std::size_t lo = chunks.lo(c), hi = chunks.hi(c, n_q);
+      one.slice.first_row = lo;
       const attention::AttentionGradient part =
           attention::exact_attention_gradient(query_rows(inst, lo, hi), matrix_rows(target, lo, hi), one);
       g.d_q.data.insert(g.d_q.data.end(), part.d_q.data.begin(), part.d_q.data.end());

@@ -19,6 +19,7 @@
 #include "solvers/attention_decider.hpp"
 #include "solvers/kov_solver.hpp"
 #include "solvers/maxip_solver.hpp"
+#include "solvers/rank_split.hpp"
 
 namespace sethkit::tools {
 namespace {
@@ -118,7 +119,8 @@ Answer solve_kov_file(const SolveOptions& o) {
   for (const auto& p : inst.parties) bytes += double(p.size()) * double(p.words()) * 8.0;
   a.instance = instance_object("kov", inst.k, inst.sizes(), std::size_t(inst.d), bytes);
   t = Clock::now();
-  const solvers::KOvResult r = solvers::solve_kov(inst, solvers::parse_kov_algorithm(o.kov_algorithm), !o.no_prune);
+  const solvers::KOvResult r =
+      solvers::solve_kov_across_ranks(inst, solvers::parse_kov_algorithm(o.kov_algorithm), !o.no_prune);
   a.solve_seconds = since(t);
   a.solver = std::string("kov ") + solvers::to_string(r.algorithm);
   a.yes = r.found;
@@ -146,7 +148,7 @@ Answer solve_maxip_file(const SolveOptions& o) {
   if (!gap)
     throw InputError(o.file, "the MaxIP file has no 't THRESHOLD NO_BOUND' line: pass --threshold T (YES iff max >= T)");
   t = Clock::now();
-  const solvers::MaxIpResult r = solvers::maximize_inner_product(inst, gap->threshold);
+  const solvers::MaxIpResult r = solvers::maximize_across_ranks(inst, gap->threshold);
   a.solve_seconds = since(t);
   a.solver = "maxip brute force";
   a.yes = r.best >= gap->threshold;

@@ -8,6 +8,10 @@
 // file, the manifest's provenance), the chain (reductions/chain.hpp) is
 // rebuilt from the CNF it names, checked to give the same instance, and the
 // witness is mapped back to an assignment that is checked on that CNF.
+// Under mpirun a kOV or MaxIP file is searched across the ranks
+// (solvers/rank_split.hpp: the first party split, the witness the
+// single-process one-thread witness); an attention directory runs whole on
+// every rank.
 #pragma once
 
 #include <string>

@@ -17,6 +17,7 @@
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/progress.hpp"
+#include "distributed/distributed.hpp"
 #include "reductions/chain.hpp"
 #include "tools/subprocess.hpp"
 
@@ -100,12 +101,20 @@ std::string key_of(const Row& r) {
   return r.at("family") + "|" + r.at("parameters") + "|" + r.at("seed") + "|" + r.at("route") + "|" + r.at("k");
 }
 
-// The rows of an earlier run of the same CSV (resume); InputError when the
-// file has other columns.
-std::vector<Row> read_csv(const std::string& path) {
+// The bytes of the file, empty when it cannot be read (no earlier run).
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The rows of an earlier run of the same CSV (resume), from its text;
+// InputError when the file has other columns.
+std::vector<Row> read_csv(const std::string& path, const std::string& text) {
   std::vector<Row> rows;
-  std::ifstream in(path);
-  if (!in) return rows;
+  std::istringstream in(text);
   std::string line;
   if (!std::getline(in, line)) return rows;
   const std::vector<std::string> header = split_csv_line(line);
@@ -196,7 +205,10 @@ void add_prediction(Row& row, const Cnf& cnf, const RouteSpec& spec, const Sweep
   }
 }
 
-Row run_one(const Instance& in, const Cnf& cnf, const RouteSpec& spec, const SweepOptions& o, const std::string& truth) {
+// One run's row; "agrees" is left blank here and filled by set_agreement on
+// rank 0, which holds CaDiCaL's answers (a run may be on another rank than
+// its instance's truth run).
+Row run_one(const Instance& in, const Cnf& cnf, const RouteSpec& spec, const SweepOptions& o) {
   Row row;
   row["family"] = in.family;
   row["parameters"] = in.parameters;
@@ -231,7 +243,6 @@ Row run_one(const Instance& in, const Cnf& cnf, const RouteSpec& spec, const Swe
   if (r.exit_code == kExitSatisfiable || r.exit_code == kExitUnsatisfiable) {
     row["status"] = "ok";
     row["answer"] = r.exit_code == kExitSatisfiable ? "SAT" : "UNSAT";
-    if (!truth.empty() && spec.name != "cadical") row["agrees"] = row["answer"] == truth ? "yes" : "NO";
     const json& t = j["times"];
     row["reduce_seconds"] = number_text(t.value("reduce", 0.0));
     row["solve_seconds"] = number_text(t.value("solve", 0.0));
@@ -243,6 +254,106 @@ Row run_one(const Instance& in, const Cnf& cnf, const RouteSpec& spec, const Swe
   }
   row["status"] = j.value("status", "") == "refused" ? "refused" : "error";
   return row;
+}
+
+// Whether the run's answer agrees with CaDiCaL's on its instance (blank for
+// CaDiCaL itself, for a run without an answer and when CaDiCaL had none).
+void set_agreement(Row& row, const RouteSpec& spec, const std::string& truth) {
+  if (row.at("status") == "ok" && !truth.empty() && spec.name != "cadical")
+    row["agrees"] = row.at("answer") == truth ? "yes" : "NO";
+}
+
+// A run of the sweep, planned before any run so that every rank holds the
+// same list: the instance, the route, whether it is CaDiCaL's run for the
+// instance's answer (the truth the other rows are compared with), whether
+// its row goes into the CSV, and the progress count before it.
+struct Run {
+  std::size_t instance = 0;
+  RouteSpec spec;
+  bool truth = false, record = true;
+  std::size_t position = 0;
+};
+
+std::string instance_id(const Instance& in) { return in.family + "|" + in.parameters + "|" + in.seed; }
+
+// The runs in the single process's order: per instance CaDiCaL first when its
+// answer is not in the CSV yet (its row recorded when cadical is a route),
+// then every route whose row is not in the CSV. `done` (the CSV's rows) gains
+// the planned rows; `resumed` counts the routes found there.
+std::vector<Run> plan_runs(const std::vector<Instance>& instances, const std::vector<RouteSpec>& routes,
+                           const SweepOptions& o, std::set<std::string>& done,
+                           const std::map<std::string, std::string>& truth, std::size_t& resumed) {
+  std::vector<Run> runs;
+  const bool cadical_listed = std::find(o.routes.begin(), o.routes.end(), "cadical") != o.routes.end();
+  std::set<std::string> planned;
+  std::size_t position = 0;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const Instance& in = instances[i];
+    auto key = [&](const RouteSpec& spec) {
+      return key_of(Row{{"family", in.family}, {"parameters", in.parameters}, {"seed", in.seed}, {"route", spec.name},
+                        {"k", spec.chain ? std::to_string(o.k) : ""}});
+    };
+    if (!truth.count(instance_id(in))) {
+      const RouteSpec cadical = route_spec("cadical");
+      const std::string k = key(cadical);
+      const bool record = cadical_listed && !done.count(k);
+      runs.push_back({i, cadical, true, record, position});
+      if (record) {
+        done.insert(k);
+        planned.insert(k);
+      }
+    }
+    for (const RouteSpec& spec : routes) {
+      ++position;
+      const std::string k = key(spec);
+      if (done.count(k)) {
+        if (!planned.count(k)) ++resumed;
+        continue;
+      }
+      runs.push_back({i, spec, false, true, position - 1});
+      done.insert(k);
+      planned.insert(k);
+    }
+  }
+  return runs;
+}
+
+// The instance list as text (rank 0 lists and generates, the others read it).
+std::string instances_text(const std::vector<Instance>& instances) {
+  json j = json::array();
+  for (const Instance& in : instances) j.push_back({in.family, in.parameters, in.seed, in.file});
+  return j.dump();
+}
+
+std::vector<Instance> instances_of(const std::string& text) {
+  std::vector<Instance> instances;
+  for (const json& e : json::parse(text))
+    instances.push_back({e[0].get<std::string>(), e[1].get<std::string>(), e[2].get<std::string>(),
+                         e[3].get<std::string>()});
+  return instances;
+}
+
+// The instances in input order: the folder's .cnf files sorted by name, or
+// the family's formulas over the range and seeds (generated when missing).
+std::vector<Instance> list_instances(const SweepOptions& o) {
+  std::vector<Instance> instances;
+  std::error_code ec;
+  if (!o.dir.empty()) {
+    if (!fs::is_directory(o.dir, ec)) throw InputError(o.dir, "is not a folder");
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(o.dir, ec))
+      if (e.path().extension() == ".cnf") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) throw InputError(o.dir, "holds no .cnf file");
+    for (const auto& f : files) instances.push_back({"dir", fs::path(f).filename().string(), "0", f});
+  } else {
+    fs::create_directories(o.workdir, ec);
+    if (ec) throw InputError(o.workdir, "cannot create the folder for the generated CNFs: " + ec.message());
+    const Range r = parse_range(o.range);
+    for (long long v = r.first; v <= r.last; v += r.step)
+      for (int s = 0; s < o.seeds; ++s) instances.push_back(generate(o, v, s));
+  }
+  return instances;
 }
 
 void write_row(std::ofstream& out, const Row& r) {
@@ -311,27 +422,31 @@ int run_sweep(const SweepOptions& opts) {
   std::vector<RouteSpec> routes;
   for (const auto& r : o.routes) routes.push_back(route_spec(r));
 
-  // The instances, in order.
+  // The instances, in order, and the CSV of an earlier run: read (and the
+  // CNFs generated) by rank 0 alone, then sent to every rank, so that all
+  // plan the same runs. Under mpirun the other ranks read the CNFs by name:
+  // the folder (--dir, --workdir) must be on a file system every rank sees.
   std::vector<Instance> instances;
-  std::error_code ec;
-  if (!o.dir.empty()) {
-    if (!fs::is_directory(o.dir, ec)) throw InputError(o.dir, "is not a folder");
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(o.dir, ec))
-      if (e.path().extension() == ".cnf") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    if (files.empty()) throw InputError(o.dir, "holds no .cnf file");
-    for (const auto& f : files) instances.push_back({"dir", fs::path(f).filename().string(), "0", f});
-  } else {
-    fs::create_directories(o.workdir, ec);
-    if (ec) throw InputError(o.workdir, "cannot create the folder for the generated CNFs: " + ec.message());
-    const Range r = parse_range(o.range);
-    for (long long v = r.first; v <= r.last; v += r.step)
-      for (int s = 0; s < o.seeds; ++s) instances.push_back(generate(o, v, s));
-  }
-  for (auto& in : instances) count(in);
+  std::string listing, csv_text;
+  distributed::step([&] {
+    if (!distributed::is_root()) return;
+    instances = list_instances(o);
+    listing = instances_text(instances);
+    csv_text = file_text(table);
+  });
+  distributed::broadcast(listing, 0);
+  distributed::broadcast(csv_text, 0);
+  if (!distributed::is_root()) instances = instances_of(listing);
+  std::vector<Row> rows;
+  distributed::step([&] {
+    // Every CNF is read before any run (a bad file ends the sweep with nothing
+    // run); each rank reads a contiguous part, so the first bad file in input
+    // order is the one the lowest failing rank reports, as alone.
+    const distributed::Range mine = distributed::my_range(instances.size());
+    for (std::size_t i = mine.lo; i < mine.hi; ++i) count(instances[i]);
+  });
+  distributed::step([&] { rows = read_csv(table, csv_text); });  // the same on every rank
 
-  std::vector<Row> rows = read_csv(table);
   std::set<std::string> done;
   std::map<std::string, std::string> truth;  // instance -> cadical's answer
   for (const auto& r : rows) {
@@ -339,68 +454,77 @@ int run_sweep(const SweepOptions& opts) {
     if (r.at("route") == "cadical" && r.at("status") == "ok")
       truth[r.at("family") + "|" + r.at("parameters") + "|" + r.at("seed")] = r.at("answer");
   }
-  const bool fresh = rows.empty();
-  std::ofstream out(table, std::ios::app);
-  if (!out) throw InputError(table, "cannot write");
-  if (fresh) {
-    for (std::size_t c = 0; c < kSweepColumns.size(); ++c) out << (c ? "," : "") << kSweepColumns[c];
-    out << '\n' << std::flush;
-  }
-
-  const std::size_t total = instances.size() * routes.size();
-  std::size_t index = 0, ran = 0, resumed = 0;
-  Progress runs("sweep", double(total), Progress::enabled(o.progress, o.quiet));
-  const RouteSpec cadical = route_spec("cadical");
-  const bool cadical_listed = std::find(o.routes.begin(), o.routes.end(), "cadical") != o.routes.end();
-  std::set<std::string> ran_now;
-  auto record = [&](Row r) {
-    ++ran;
-    write_row(out, r);
-    done.insert(key_of(r));
-    ran_now.insert(key_of(r));
-    rows.push_back(std::move(r));
-  };
-  for (const Instance& in : instances) {
-    const Cnf cnf = load_cnf(in.file, false);
-    const std::string id = in.family + "|" + in.parameters + "|" + in.seed;
-    // The truth first: CaDiCaL's answer (its own row when it is a route).
-    if (!truth.count(id)) {
-      Row r = run_one(in, cnf, cadical, o, "");
-      if (r["status"] == "ok") truth[id] = r["answer"];
-      if (cadical_listed && !done.count(key_of(r))) record(r);
+  std::size_t ran = 0, resumed = 0;
+  const std::vector<Run> runs = plan_runs(instances, routes, o, done, truth, resumed);
+  std::ofstream out;
+  distributed::step([&] {  // rank 0 alone writes
+    if (!distributed::is_root()) return;
+    const bool fresh = rows.empty();
+    out.open(table, std::ios::app);
+    if (!out) throw InputError(table, "cannot write");
+    if (fresh) {
+      for (std::size_t c = 0; c < kSweepColumns.size(); ++c) out << (c ? "," : "") << kSweepColumns[c];
+      out << '\n' << std::flush;
     }
-    for (const RouteSpec& spec : routes) {
-      ++index;
-      const Row probe{{"family", in.family}, {"parameters", in.parameters}, {"seed", in.seed}, {"route", spec.name},
-                      {"k", spec.chain ? std::to_string(o.k) : ""}};
-      if (done.count(key_of(probe))) {
-        if (!ran_now.count(key_of(probe))) ++resumed;
-        continue;
-      }
-      runs.update(double(index - 1), in.family + " " + in.parameters + " seed " + in.seed + ", " + spec.name);
-      record(run_one(in, cnf, spec, o, truth.count(id) ? truth[id] : ""));
+  });
+
+  // Under mpirun run i goes to rank i % R; after each round of R runs rank 0
+  // gathers their rows, completes them (agreement with CaDiCaL) and appends
+  // them in input order, so the CSV is the single process's, row for row,
+  // and a killed sweep resumes from the rounds it finished.
+  Progress progress("sweep", double(instances.size() * routes.size()), Progress::enabled(o.progress, o.quiet));
+  const std::size_t ranks = std::size_t(distributed::size()), me = std::size_t(distributed::rank());
+  std::size_t cached = instances.size();  // the instance whose CNF this rank holds
+  Cnf cnf;
+  for (std::size_t round = 0; round < runs.size(); round += ranks) {
+    std::string mine;
+    distributed::step([&] {
+      if (round + me >= runs.size()) return;
+      const Run& run = runs[round + me];
+      Instance in = instances[run.instance];
+      if (cached != run.instance) cnf = load_cnf(in.file, false), cached = run.instance;
+      in.vars = cnf.num_vars;
+      in.clauses = cnf.num_clauses();
+      if (!run.truth)
+        progress.update(double(run.position), in.family + " " + in.parameters + " seed " + in.seed + ", " + run.spec.name);
+      mine = json(run_one(in, cnf, run.spec, o)).dump();
+    });
+    const std::vector<std::string> texts = distributed::gather_strings(mine);
+    for (std::size_t t = 0; t < texts.size() && distributed::is_root(); ++t) {
+      if (texts[t].empty()) continue;
+      const Run& run = runs[round + t];
+      Row row = json::parse(texts[t]).get<Row>();
+      const std::string id = instance_id(instances[run.instance]);
+      if (run.truth && row.at("status") == "ok") truth[id] = row.at("answer");
+      set_agreement(row, run.spec, truth.count(id) ? truth.at(id) : "");
+      if (!run.record) continue;
+      ++ran;
+      write_row(out, row);
+      rows.push_back(std::move(row));
     }
   }
-  out.close();
-  runs.finish();
-  if (!o.quiet)
-    std::fprintf(stderr, "sweep: %zu runs, %zu resumed from %s\n", ran, resumed, table.c_str());
-
-  if (!o.json.empty()) {
-    json doc;
-    doc["sethkit_version"] = SETHKIT_VERSION_STRING;
-    doc["machine"] = {{"cores", std::thread::hardware_concurrency()}, {"cpu", cpu_model()}};
-    doc["columns"] = kSweepColumns;
-    doc["rows"] = json::array();
-    for (const auto& r : rows) doc["rows"].push_back(r);
-    write_file_atomically(o.json, [&](std::ostream& s) { s << doc.dump(2) << '\n'; });
-  }
-  if (!o.png.empty()) {
-    const ChildResult r = run_child({"/usr/bin/python3", plot_script(), table, o.png}, 300);
-    if (r.exit_code != 0)
-      throw ToolError("the plot was not written (" + o.png + "): " + (r.err.empty() ? "python3 failed" : r.err.substr(0, 400)) +
-                      "; the CSV" + std::string(o.json.empty() ? "" : " and JSON") + " are written");
-  }
+  progress.finish();
+  distributed::step([&] {  // rank 0's outputs; an error here ends every rank
+    if (!distributed::is_root()) return;
+    out.close();
+    if (!o.quiet) std::fprintf(stderr, "sweep: %zu runs, %zu resumed from %s\n", ran, resumed, table.c_str());
+    if (!o.json.empty()) {
+      json doc;
+      doc["sethkit_version"] = SETHKIT_VERSION_STRING;
+      doc["machine"] = {{"cores", std::thread::hardware_concurrency()}, {"cpu", cpu_model()}};
+      doc["columns"] = kSweepColumns;
+      doc["rows"] = json::array();
+      for (const auto& r : rows) doc["rows"].push_back(r);
+      write_file_atomically(o.json, [&](std::ostream& s) { s << doc.dump(2) << '\n'; });
+    }
+    if (!o.png.empty()) {
+      const ChildResult r = run_child({"/usr/bin/python3", plot_script(), table, o.png}, 300);
+      if (r.exit_code != 0)
+        throw ToolError("the plot was not written (" + o.png + "): " +
+                        (r.err.empty() ? "python3 failed" : r.err.substr(0, 400)) + "; the CSV" +
+                        std::string(o.json.empty() ? "" : " and JSON") + " are written");
+    }
+  });
   return kExitOk;
 }
 

@@ -18,6 +18,12 @@
 // implicitly; Lemma B.1: d~ = 2d plus padding rows), computed even for runs
 // that are refused or time out. Resumable: a row already in the CSV is not
 // run again.
+//
+// Under mpirun (issue 19) the runs are dealt to the ranks round-robin and
+// rank 0 alone writes, appending each round's rows in input order: the CSV
+// and JSON hold the single process's rows except the timing columns
+// (reduce_seconds, solve_seconds) and, for a run near --timeout, its status.
+// The CNFs (--dir, --workdir) must be on a file system every rank reads.
 #pragma once
 
 #include <string>
