@@ -133,12 +133,13 @@ class SparseRow {
     std::iota(order_.begin(), order_.end(), 0u);
     std::sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) { return mu_[a] < mu_[b]; });
     double skipped = 0;  // sum of exp(mu_t - log_budget) over the skipped block-tuples
-    std::size_t x = 0;
+    std::size_t x = 0, n_skipped = 0;
     for (; x < bt; ++x) {
       if (order_[x] == top) continue;
       const double add = std::exp(mu_[order_[x]] - log_budget);
       if (skipped + add > 1) break;
       skipped += add;
+      ++n_skipped;
     }
     std::vector<std::uint32_t>& rest = rest_;
     rest.clear();
@@ -158,8 +159,11 @@ class SparseRow {
     // Certificate (backend_sparse.hpp): log D~ the midpoint of [log D_E, log D_E + log1p(rho)].
     const double log_e = m_ + std::log(l_);
     const Rounding r = rounding(s_, p_row, log_e, tuples_, double(n_add_), double(width_));
-    const double skipped_up = skipped > 0 ? up(skipped * (1 + gamma_of(2.0 * double(bt) + 4))) : 0.0;
-    const double rho = skipped_up > 0 ? up(std::exp(log_budget + std::log(skipped_up) - log_e + r.e_d)) : 0.0;
+    // Each skipped term may have underflowed (exp below 2^-1074): counted as 2^-1074 each,
+    // and rho is at least 2^-1074 once anything is skipped.
+    const double skipped_up = up(skipped * (1 + gamma_of(2.0 * double(bt) + 4)) + double(n_skipped) * 0x1p-1074);
+    const double rho = n_skipped == 0 ? 0.0
+                                      : std::max(0x1p-1074, up(std::exp(log_budget + std::log(skipped_up) - log_e + r.e_d)));
     const double half = 0.5 * std::log1p(rho);
     for (std::size_t c = 0; c < s_.dv; ++c) out[c] = acc_[c] / l_;
     *log_d = log_e + half;
@@ -388,7 +392,10 @@ class SparseBackend final : public Backend {
   const BackendCapabilities& capabilities() const override {
     static const BackendCapabilities caps = [] {
       BackendCapabilities c;
-      c.float32 = false;
+      // It always computes in double (report.precision says so): a float32
+      // request is accepted and runs in double, as the float backend runs a
+      // float64 request in float32.
+      c.float32 = true;
       c.approximate = true;
       c.window_note = "its block bounds cover whole key sides";
       c.summary = "sparse: exact BLAS tiles on the key blocks that can carry more than eps of a row's mass, "
@@ -526,6 +533,7 @@ class SparseBackend final : public Backend {
 
     r.report = base_report(inst, options);
     r.report.bytes = planned.bytes;
+    r.report.precision = Precision::float64;
     r.report.rounding_counted = true;
     double total = 0;
     for (std::size_t i = 0; i < n_q; ++i) {

@@ -53,8 +53,9 @@
 // (kSparseExpRelError: attention/vector_exp.hpp's degree-12 Taylor, < 2e-16
 // truncation, Horner rounding gamma_25 e^{0.7} < 6e-15) and each row's actual
 // tile count, for the evaluated rows and the exact-fallback rows alike.
-// Departure: none from the paper; windows, float32, the oracle form and the
-// gradient are not supported (use --backend exact or float).
+// Departure: none from the paper. It computes in double (a float32 request
+// runs in double, report.precision says so); windows, the oracle form and the
+// gradient are not supported (use --backend exact).
 #pragma once
 
 #include <cstddef>

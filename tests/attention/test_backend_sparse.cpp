@@ -244,12 +244,11 @@ TEST(SparseBackend, ReducedInstancesPruneTheMixedAndDataTuples) {
   }
 }
 
-TEST(SparseBackend, RefusesWhatItDoesNotSupport) {
+TEST(SparseBackend, RefusesWhatItDoesNotSupportAndComputesInDouble) {
   const AttentionInstance inst = random_attention(7, {4, 5, 6}, 3, 2, 0.5);
   BackendOptions opt;
-  opt.precision = Precision::float32;
-  EXPECT_THAT([&] { find_backend("sparse").run(inst, opt); },
-              ::testing::ThrowsMessage<InputError>(HasSubstr("--precision float is not supported by the sparse backend")));
+  opt.precision = Precision::float32;  // runs in double, and says so
+  EXPECT_EQ(find_backend("sparse").run(inst, opt).report.precision, Precision::float64);
   BackendOptions windowed;
   windowed.window = CausalWindow{2, 2};
   EXPECT_THAT([&] { find_backend("sparse").plan(inst, windowed); },
