@@ -7,7 +7,7 @@
 
 namespace sethkit::attention {
 
-#define SETHKIT_ATTENTION_BACKENDS(X) X(exact) X(poly) X(reference) X(float)
+#define SETHKIT_ATTENTION_BACKENDS(X) X(exact) X(poly) X(reference) X(float) X(sparse)
 
 #define SETHKIT_DECLARE_BACKEND(name) const Backend& name##_backend();
 SETHKIT_ATTENTION_BACKENDS(SETHKIT_DECLARE_BACKEND)

@@ -184,6 +184,7 @@ json check_level(const std::string& path, const Check& c, const VerifyOptions& o
                                    "--max-bytes", bytes_arg(o.max_bytes), "--hints-for", "verify"};
   if (c.k) argv.insert(argv.end(), {"--k", std::to_string(c.k)});
   if (c.protocol) argv.insert(argv.end(), {"--route", "protocol"});
+  if (c.level == "attention") argv.insert(argv.end(), {"--backend", o.backend, "--precision", o.precision});
   if (!o.split.empty() && c.k) argv.insert(argv.end(), {"--split", o.split});
   if (o.lenient) argv.push_back("--lenient");
   const ChildResult r = run_child(argv, limit);
@@ -408,11 +409,23 @@ CLI::App* setup_verify(CLI::App& app, VerifyOptions& o) {
   auto* quiet = sub->add_flag("--quiet", o.quiet, "no progress on stderr");
   sub->add_flag("--progress", o.progress, "progress on stderr even when it is not a terminal")->excludes(quiet);
   sub->add_flag("--lenient", o.lenient, "accept header mismatches and an unterminated last clause");
+  sub->add_option("--backend", o.backend,
+                  "attention levels: the backend that decides the rows (" + cli_backend_list(", ") +
+                      "), as solve --backend")
+      ->check(CLI::IsMember(cli_backend_names()))
+      ->capture_default_str();
+  sub->add_option("--precision", o.precision,
+                  "attention levels: float runs the certified float32 backend, as solve --precision")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
   add_split_option(*sub, o.split);
   return sub;
 }
 
 int run_verify(const VerifyOptions& o) {
+  if (o.precision == "float" && o.backend != "exact")
+    throw UsageError("--precision float applies to --backend exact (it runs the exact kernel in float32 with its "
+                     "certified rounding bound), not --backend " + o.backend);
   if (!o.split.empty() && o.split != "interleaved") {
     const auto groups = std::size_t(std::count(o.split.begin(), o.split.end(), ',')) + 1;
     for (int k : o.ks)

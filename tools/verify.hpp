@@ -1,6 +1,6 @@
 // sethkit verify FILE.cnf... [--k K[,K...]] [--levels L,...] [--reference cadical|minisat|brute]
 //                [--expect sat|unsat] [--strict] [--timeout-level S] [--timeout S] [--json|--jsonl]
-//                [--split interleaved|A-B,C-D,...]
+//                [--split interleaved|A-B,C-D,...] [--backend NAME] [--precision float|double]
 // For each file: the truth from the reference solver (its model re-checked),
 // then every level of the chain (DESIGN.md "verify"), each in a fresh child
 // process (`sethkit solve FILE --via LEVEL --json`) under the time limits, its
@@ -36,6 +36,8 @@ struct VerifyOptions {
   std::string reference = "cadical";
   std::string expect;          // "sat" / "unsat": the known answer replaces the reference
   std::string split;           // variable groups (reductions::parse_split); empty: consecutive
+  std::string backend = "exact";     // attention levels: the backend that decides the rows (solve --backend)
+  std::string precision = "double";  // attention levels: float runs the certified float32 backend
   double max_bytes = kDefaultMaxBytes;
   double timeout_level = 0;    // seconds per level, 0 = none
   double timeout = 0;          // seconds for the whole run, 0 = none
