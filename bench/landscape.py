@@ -253,7 +253,7 @@ def summary(rows, meta):
              "all sides n. Reduced: `sethkit reduce CNF --to attention --k K` of examples/*.cnf and `gen` "
              "formulas (direct route, eps 1e-6). Threshold: B* = (ln n)^{1/k} (paper 001 Theorems 1.3/1.4). "
              "Exact and float are skipped (skipped_too_large) past a predicted %g s (cost model from this "
-             "run's exact times, %s tuple-work/s). CSV: docs/landscape.csv; picture: docs/landscape.png."
+             "run's exact times; best measured rate %s tuple-work/s). CSV: docs/landscape.csv; picture: docs/landscape.png."
              % (meta["mode"], "" if meta["mode"] == "full" else "; FULL=1 for the whole grid",
                 platform.node() or "this machine", os.cpu_count() or 0, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 meta["seconds"], ", ".join(meta["backends"]), meta["exact_max_s"],

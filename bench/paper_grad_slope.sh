@@ -6,11 +6,13 @@
 #
 #   bench/paper_grad_slope.sh                      # n = 256..4096, d = 4 and 8
 #   NS="256 512 1024" DS=4 bench/paper_grad_slope.sh
-#   EXACT_MAX_N=2048 ENTRY=0.25 EPS=1e-6 SETHKIT=build/sethkit bench/paper_grad_slope.sh
+#   EXACT_MAX_N=2048 ENTRY=0.3 EPS=1e-8 SETHKIT=build/sethkit bench/paper_grad_slope.sh
 #
-# Instances: A1..A5, X1..X3, Y1, Y2 uniform in [-ENTRY, ENTRY] (default 0.25:
-# Q = A1 X1 has entries below d ENTRY^2, the scores stay below ~d^3 ENTRY^6,
-# "small entries"), E uniform in [-1, 1], all sides n, seeded by (n, d).
+# Instances: A1..A5, X1..X3, Y1, Y2 uniform in [-ENTRY, ENTRY] (default
+# 1/sqrt(d): Q = A1 X1 has entries below d ENTRY^2 = 1, the scores stay
+# below 1, "small entries"), E uniform in [-1, 1], all sides n, seeded by
+# (n, d). EPS (default 1e-10) is poly's target; small, so that the certified
+# dX bound is far below |dX| (it grows with n: it sums over the rows).
 # Exact runs up to EXACT_MAX_N (default 1024; its time grows as n^3). The
 # times are the compute times of loss.json (times.compute: Q = A1 X1 and the
 # rest, forward and backward), one run each; the slope is the least-squares
@@ -30,17 +32,18 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 SETHKIT=$SETHKIT WORK=$work NS=${NS:-256 512 1024 2048 4096} DS=${DS:-4 8} EXACT_MAX_N=${EXACT_MAX_N:-1024} \
-ENTRY=${ENTRY:-0.25} EPS=${EPS:-1e-6} /usr/bin/python3 - <<'EOF'
+ENTRY=${ENTRY:-} EPS=${EPS:-1e-10} /usr/bin/python3 - <<'EOF'
 import json, math, os, subprocess, sys
 import numpy as np
 
 sethkit, work = os.environ["SETHKIT"], os.environ["WORK"]
 ns = [int(x) for x in os.environ["NS"].split()]
 ds = [int(x) for x in os.environ["DS"].split()]
-exact_max, entry, eps = int(os.environ["EXACT_MAX_N"]), float(os.environ["ENTRY"]), os.environ["EPS"]
+exact_max, eps = int(os.environ["EXACT_MAX_N"]), os.environ["EPS"]
 
 
 def instance(n, d):
+    entry = float(os.environ["ENTRY"]) if os.environ["ENTRY"] else 1 / math.sqrt(d)
     path = os.path.join(work, "paper-%d-%d" % (n, d))
     rng = np.random.default_rng(1000 * n + d)
     os.makedirs(path, exist_ok=True)
