@@ -100,6 +100,7 @@ class PolyBackend final : public Backend {
       BackendCapabilities c;
       c.window_note = "causal windows break the low-rank factorization of Lemma C.3";
       c.gradient = true;
+      c.paper_gradient = true;  // paper 002 Theorem 1 (poly_paper_gradient)
       c.approximate = true;
       c.summary = "poly: the polynomial method (Algorithm 1), certified error, fast for small entries";
       return c;

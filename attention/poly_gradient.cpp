@@ -9,6 +9,7 @@
 #include <string>
 
 #include "attention/backend_options.hpp"
+#include "attention/blas_threads.hpp"
 #include "attention/kernel_core.hpp"
 #include "core/deadline.hpp"
 #include "core/errors.hpp"
@@ -80,12 +81,25 @@ std::vector<double> chunked_sum(std::size_t n, std::size_t size, const Features&
   return out;
 }
 
-// Per key side: F (r x d_v x d), F' (r x d), E (r x d_v), at these offsets.
+// Per key side: F (r x d_v x d), F' (r x d), E (r x d_v).
 struct SideSums {
   std::vector<double> f, f1, e;
+  std::vector<double> fa, fa1;  // paper form only: FA (r x d_v x d), FA' (r x d)
 };
 
 double round_up(double x) { return x * (1 + 1e-9); }
+
+// poly_paper_gradient's extra inputs and outputs (poly_gradient.hpp): A1 on
+// the query side, A2 and A3 beside K1 and K2 (sides[p] pairs with K_{p+1}).
+struct PaperDxPoly {
+  const DenseMatrix* query = nullptr;
+  const DenseMatrix* sides[2] = {nullptr, nullptr};
+  DenseMatrix d_x;         // out: d x d^2
+  double d_x_bound = 0;    // out: entrywise
+};
+
+PolyAttentionGradient poly_gradient_impl(const AttentionInstance& inst, const DenseMatrix& target,
+                                         const PolyOptions& options, PaperDxPoly* paper);
 
 }  // namespace
 
@@ -101,6 +115,13 @@ double poly_attention_gradient_bytes(const AttentionInstance& inst, double rank)
 
 PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, const DenseMatrix& target,
                                               const PolyOptions& options) {
+  return poly_gradient_impl(inst, target, options, nullptr);
+}
+
+namespace {
+
+PolyAttentionGradient poly_gradient_impl(const AttentionInstance& inst, const DenseMatrix& target,
+                                         const PolyOptions& options, PaperDxPoly* paper) {
   inst.validate();
   const std::size_t nq = inst.n_q(), d = inst.d(), dv = inst.d_v(), sides = inst.keys.size();
   if (target.rows != nq || target.cols != dv)
@@ -186,13 +207,16 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
   for (std::size_t p = 0; p < sides; ++p) {
     const DenseMatrix& key = inst.keys[p];
     const DenseMatrix& val = inst.values[p];
-    const std::size_t o1 = r * vd, o2 = o1 + r * d;
+    const std::size_t o1 = r * vd, o2 = o1 + r * d, o3 = o2 + r * dv, o4 = o3 + r * vd;
+    // Paper form: FA_p (r x d_v x d) and FA'_p (r x d) with A2 / A3 in K's place.
+    const DenseMatrix* pa = paper ? paper->sides[p] : nullptr;
     std::vector<double> all = chunked_sum(
-        key.rows, o2 + r * dv, f, threads,
+        key.rows, pa ? o4 + r * d : o3, f, threads,
         [&](std::size_t j, double* acc, double* u, std::vector<double>& xpow) {
           f.eval(key.row(j), beta_k[p], nullptr, u, xpow);
           const double* kr = key.row(j);
           const double* vr = val.row(j);
+          const double* ar = pa ? pa->row(j) : nullptr;
           for (std::size_t a = 0; a < r; ++a) {
             const double ua = u[a];
             double* fa = acc + a * vd;
@@ -200,13 +224,21 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
               const double t = ua * vr[v];
               for (std::size_t c = 0; c < d; ++c) fa[v * d + c] += t * kr[c];
               acc[o2 + a * dv + v] += t;
+              if (ar)
+                for (std::size_t c = 0; c < d; ++c) acc[o3 + a * vd + v * d + c] += t * ar[c];
             }
             for (std::size_t c = 0; c < d; ++c) acc[o1 + a * d + c] += ua * kr[c];
+            if (ar)
+              for (std::size_t c = 0; c < d; ++c) acc[o4 + a * d + c] += ua * ar[c];
           }
         });
     side[p].f.assign(all.begin(), all.begin() + std::ptrdiff_t(o1));
     side[p].f1.assign(all.begin() + std::ptrdiff_t(o1), all.begin() + std::ptrdiff_t(o2));
-    side[p].e.assign(all.begin() + std::ptrdiff_t(o2), all.end());
+    side[p].e.assign(all.begin() + std::ptrdiff_t(o2), all.begin() + std::ptrdiff_t(o3));
+    if (pa) {
+      side[p].fa.assign(all.begin() + std::ptrdiff_t(o3), all.begin() + std::ptrdiff_t(o4));
+      side[p].fa1.assign(all.begin() + std::ptrdiff_t(o4), all.end());
+    }
   }
   // Products over all sides, and over all sides but one.
   auto product = [&](std::vector<double> SideSums::*m, std::size_t skip) {
@@ -225,11 +257,24 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
 
   // Query pass: dQ rows, and H, H', J.
   gr.d_q = DenseMatrix(nq, d);
-  const std::size_t h1 = r * vd, hj = h1 + r * d;
+  const std::size_t h1 = r * vd, hj = h1 + r * d, hx = hj + r * dv, hx1 = hx + r * vd;
+  const DenseMatrix* a1 = paper ? paper->query : nullptr;
   const std::vector<double> hsum = chunked_sum(
-      nq, hj + r * dv, f, threads, [&](std::size_t i, double* acc, double* u, std::vector<double>& xpow) {
+      nq, a1 ? hx1 + r * d : hx, f, threads, [&](std::size_t i, double* acc, double* u, std::vector<double>& xpow) {
         f.eval(inst.q.row(i), beta_q, w.data(), u, xpow);
         const double* qr = inst.q.row(i);
+        if (a1) {  // HX[a,c',a'] and HX'[a,a'] (poly_gradient.hpp, paper form)
+          const double* ar = a1->row(i);
+          const double* dr = dout.row(i);
+          for (std::size_t a = 0; a < r; ++a) {
+            const double uo = u[a] * inv_d[i];
+            for (std::size_t v = 0; v < dv; ++v) {
+              const double t = uo * dr[v];
+              for (std::size_t c = 0; c < d; ++c) acc[hx + a * vd + v * d + c] += t * ar[c];
+            }
+            for (std::size_t c = 0; c < d; ++c) acc[hx1 + a * d + c] += uo * delta[i] * ar[c];
+          }
+        }
         const double* dor = dout.row(i);
         double* dq = gr.d_q.row(i);
         const double di = delta[i], inv = inv_d[i];
@@ -289,6 +334,30 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
           for (std::size_t c = 0; c < d; ++c) dkr[c] *= scale;
         });
   }
+  if (paper) {  // dX~[a', b1 + b2 d] = scale sum_a [..] (poly_gradient.hpp)
+    paper->d_x = DenseMatrix(d, d * d);
+    DenseMatrix& dx = paper->d_x;
+    const std::vector<double>&fa = side[0].fa, &fb = side[1].fa, &fa1 = side[0].fa1, &fb1 = side[1].fa1;
+    std::vector<double> m(vd * d);  // (v, b1 + b2 d): FA_1[a,v,b1] FA_2[a,v,b2]
+    for (std::size_t a = 0; a < r; ++a) {
+      check_deadline();
+      for (std::size_t v = 0; v < dv; ++v)
+        for (std::size_t b2 = 0; b2 < d; ++b2)
+          for (std::size_t b1 = 0; b1 < d; ++b1) m[v * d * d + b1 + b2 * d] = fa[a * vd + v * d + b1] * fb[a * vd + v * d + b2];
+      for (std::size_t ap = 0; ap < d; ++ap) {
+        double* row = dx.row(ap);
+        const double h1v = hsum[hx1 + a * d + ap];
+        for (std::size_t b2 = 0; b2 < d; ++b2)
+          for (std::size_t b1 = 0; b1 < d; ++b1) row[b1 + b2 * d] -= h1v * fa1[a * d + b1] * fb1[a * d + b2];
+        for (std::size_t v = 0; v < dv; ++v) {
+          const double h = hsum[hx + a * vd + v * d + ap];
+          const double* mv = m.data() + v * d * d;
+          for (std::size_t b = 0; b < d * d; ++b) row[b] += h * mv[b];
+        }
+      }
+    }
+    for (double& x : dx.data) x *= scale;
+  }
   gr.backward_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
   // ---- the bound (poly_gradient.hpp) ----------------------------------------
@@ -297,6 +366,7 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
   res.d_value_bounds.assign(sides, kInf);
   if (rep.bad_rows > 0 || !std::isfinite(rep.error_bound) || !(rep.exp_rel_error < 1)) {
     res.loss_bound = res.d_q_bound = res.error_bound = kInf;
+    if (paper) paper->d_x_bound = kInf;
     return res;
   }
   const double eps = rep.exp_rel_error, beta = rep.error_bound, lambda = rep.log_d_bound;
@@ -316,6 +386,8 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
   double e_sum = 0, e_max = 0, rho_sum = 0, rho_max = 0;
   std::vector<double> v_col_sum(dv, 0.0);  // sum_i (eta |dO_ic'| + beta)
   double dinf_sum = 0;                     // sum_i ||dO_i||_inf / D_i
+  // Paper form: sum_i |A1[i,a']| (|scale| e_i + rho_i gamma_{L+4} / gamma_L), per a'.
+  std::vector<double> ax_sum(paper ? d : 0, 0.0);
   DeadlinePoller bound_poll(static_cast<unsigned>(std::max<std::size_t>(1, (std::size_t(1) << 20) / (dv + 1))));
   for (std::size_t i = 0; i < nq; ++i) {
     bound_poll.poll();
@@ -334,6 +406,11 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
     rho_sum += rho;
     rho_max = std::max(rho_max, rho);
     dinf_sum += ninf * inv_d[i];
+    if (paper) {
+      // Four more roundings per term (the A factors): gamma_{L+4} <= gamma_L (1 + 5/L).
+      const double term = std::abs(scale) * e + rho * (1 + 5.0 / L);
+      for (std::size_t c = 0; c < d; ++c) ax_sum[c] += std::abs((*a1)(i, c)) * term;
+    }
   }
   res.loss_bound = round_up(lsum + gamma_l * gr.loss);
   double kprod_max = 0;
@@ -365,7 +442,87 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
     res.d_value_bounds[p] = round_up(vb + gamma_l * pabs * (tuples / np) * vmo * dinf_sum);
     res.error_bound = std::max({res.error_bound, res.d_key_bounds[p], res.d_value_bounds[p]});
   }
+  if (paper) {
+    auto all_max = [](const DenseMatrix& m) {
+      double x = 0;
+      for (double v : m.data) x = std::max(x, std::abs(v));
+      return x;
+    };
+    const double pair = all_max(*paper->sides[0]) * all_max(*paper->sides[1]);
+    double worst = 0;
+    for (double x : ax_sum) worst = std::max(worst, x);
+    paper->d_x_bound = round_up(pair * worst);
+  }
   return res;
+}
+
+}  // namespace
+
+double poly_paper_gradient_bytes(const AttentionInstance& inst, double rank) {
+  const double d = double(inst.d()), dv = double(inst.d_v());
+  const double extra = rank * (dv * d + d) * 8.0;  // FA, FA' per side; HX, HX' per row chunk
+  return poly_attention_gradient_bytes(inst, rank) + extra * (double(inst.keys.size()) + 1) +
+         std::min(double(kernel::kMaxChunks) * extra, kernel::kChunkBudget) + 8.0 * (dv * d * d + 2 * d * d * d);
+}
+
+PolyPaperGradient poly_paper_gradient(const PaperInstance& paper, const PolyOptions& options) {
+  paper.validate();
+  const std::size_t m = paper.d();
+  const double scale = 1.0 / double(m);
+  if (options.scale && *options.scale != scale)
+    throw InputError("", "paper 002's loss has scale 1/d = " + std::to_string(scale) + "; another scale (" +
+                             std::to_string(*options.scale) + ") is not its gradient");
+  const AttentionInstance inst = paper_attention_instance(paper);
+  PaperDxPoly dx;
+  dx.query = &paper.a1;
+  dx.sides[0] = &paper.a2;
+  dx.sides[1] = &paper.a3;
+  PolyPaperGradient out;
+  PolyOptions popt = options;
+  popt.scale = scale;
+  out.attention_bounds = poly_gradient_impl(inst, paper.e, popt, &dx);
+  AttentionGradient& ag = out.attention_bounds.gradient;
+  out.report = out.attention_bounds.report;
+  out.loss_bound = out.attention_bounds.loss_bound;
+  out.d_x_bound = dx.d_x_bound;
+  PaperGradient& g = out.gradient;
+  g.loss = ag.loss;
+  g.d_x = std::move(dx.d_x);
+  // The factor gradients by the chain rule, and their bounds (poly_gradient.hpp).
+  BlasSingleThreaded guard;
+  auto factor = [&](const DenseMatrix& a, const DenseMatrix& grad, double bound, DenseMatrix& result,
+                    double& result_bound) {
+    result = DenseMatrix(a.cols, grad.cols);
+    kernel::gemm(true, false, a.cols, grad.cols, a.rows, 1.0, a.data.data(), a.cols, grad.data.data(), grad.cols, 0.0,
+                 result.data.data(), grad.cols);
+    if (!std::isfinite(bound)) {
+      result_bound = kInf;
+      return;
+    }
+    const double n = double(a.rows);
+    const double gamma_n = n * kUnit / (1 - n * kUnit);
+    double col = 0, mixed = 0;
+    for (std::size_t c = 0; c < a.cols; ++c) {
+      double s = 0;
+      for (std::size_t i = 0; i < a.rows; ++i) s += std::abs(a(i, c));
+      col = std::max(col, s);
+      for (std::size_t v = 0; v < grad.cols; ++v) {
+        double t = 0;
+        for (std::size_t i = 0; i < a.rows; ++i) t += std::abs(a(i, c)) * std::abs(grad(i, v));
+        mixed = std::max(mixed, t);
+      }
+    }
+    result_bound = round_up(col * bound + gamma_n * mixed);
+  };
+  const PolyAttentionGradient& b = out.attention_bounds;
+  factor(paper.a1, ag.d_q, b.d_q_bound, g.d_x1, out.d_x1_bound);
+  factor(paper.a2, ag.d_keys[0], b.d_key_bounds[0], g.d_x2, out.d_x2_bound);
+  factor(paper.a3, ag.d_keys[1], b.d_key_bounds[1], g.d_x3, out.d_x3_bound);
+  factor(paper.a4, ag.d_values[0], b.d_value_bounds[0], g.d_y1, out.d_y1_bound);
+  factor(paper.a5, ag.d_values[1], b.d_value_bounds[1], g.d_y2, out.d_y2_bound);
+  g.attention = std::move(ag);
+  out.attention_bounds.gradient = AttentionGradient{};
+  return out;
 }
 
 }  // namespace sethkit::attention

@@ -99,4 +99,56 @@ PolyAttentionGradient poly_attention_gradient(const AttentionInstance& inst, con
 // (plan.rank from plan_poly_attention): for refusing before the work starts.
 double poly_attention_gradient_bytes(const AttentionInstance& inst, double rank);
 
+// ---- paper 002 Theorem 1: dX by the polynomial method ------------------------
+//
+// Theorem 1 solves ATAttLGC (Definition 2): output g~ (d x d^2) with
+// ||g~ - dLoss/dX||_inf <= eps, entrywise, in n^{1+o(1)} time when
+// B = o(cbrt(log n)). Here that entrywise bound is certified for the run
+// (d_x_bound) rather than promised by the asymptotics.
+//
+// The paper's form (gradient.hpp, Definition 1; Theorem 1: dX in n^{1+o(1)}
+// time for small entries). paper_attention_instance maps it onto attention
+// (Q = A1 X1, K1 = A2 X2, K2 = A3 X3, V1 = A4 Y1, V2 = A5 Y2, scale 1/d) and
+// dX = scale A1^T G (A2 (x) A3) with G = dLoss/dS, as paper_gradient does for
+// the exact one. With G~ of the header above (P in place of exp) and the
+// side sums, in the same passes as dQ, dK, dV,
+//    FA_p[a,c',b]  = sum_j U_p[j,a] V_p[j,c'] A_{p+1}'[j,b],  FA'_p[a,b] = sum_j U_p[j,a] A_{p+1}'[j,b]
+//    (A_1' = A2, A_2' = A3: the matrices whose Kronecker product dX pairs),
+//    HX[a,c',a'] = sum_i U_0[i,a] dO_ic' A1[i,a'] / D~_i,  HX'[a,a'] = sum_i U_0[i,a] delta_i A1[i,a'] / D~_i,
+//    dX~[a', b1 + b2 d] = scale sum_a [sum_c' HX[a,c',a'] FA_1[a,c',b1] FA_2[a,c',b2]
+//                                       - HX'[a,a'] FA'_1[a,b1] FA'_2[a,b2]],
+// time O((n_q + n_1 + n_2) r d d_v + r d_v d^3): linear in n for fixed d, g.
+//
+// The bound (entrywise, certified; the proof of the header above carried
+// through the chain rule): |dX~ - dX|[a', b1 + b2 d] <= |scale| max|A2| max|A3|
+// sum_i |A1[i,a']| e_i, since sum_l |G~_l - G_l| <= e_i in row i and every
+// dS_il/dX[a',b] is scale A1[i,a'] A2[j1,b1] A3[j2,b2]; plus the rounding of
+// the expanded sum, max|A2| max|A3| sum_i |A1[i,a']| rho_i (rho_i as above,
+// with L counting four more roundings for the A factors). d_x_bound is the
+// largest over a'. The factor gradients are products with the A's:
+// dX1 = A1^T dQ~ etc., so |dX1~ - dX1| <= max_a sum_i |A1[i,a]| d_q_bound +
+// gamma_{n_q} max (|A1|^T |dQ~|) (the GEMM's rounding, any summation order;
+// Higham, Accuracy and Stability, Sec. 3.5), the same for dX2 (A2, dK1),
+// dX3 (A3, dK2), dY1 (A4, dV1), dY2 (A5, dV2). As for the exact paper
+// gradient, "exact" means at the instance's Q = A1 X1, .. as computed in
+// double (the rounding of those d-term products is not counted).
+struct PolyPaperGradient {
+  PaperGradient gradient;               // loss, dX (d x d^2), dX1..dY2, attention (dQ.., O~, log D~)
+  PolyReport report;                    // the poly forward's report
+  double loss_bound = 0;                // |loss - exact loss|
+  double d_x_bound = 0;                 // |dX~ - dX|, entrywise
+  double d_x1_bound = 0, d_x2_bound = 0, d_x3_bound = 0;  // entrywise
+  double d_y1_bound = 0, d_y2_bound = 0;                  // entrywise
+  PolyAttentionGradient attention_bounds;  // the attention form's bounds (its gradient field is empty)
+};
+
+// requires: paper.validate() passes (checked); options as poly_attention
+//   (precision forced to float64); options.scale unset or 1/d (InputError);
+//   the plan runnable (SizeLimitError otherwise).
+// ensures: the dX and bounds above; infinite bounds when a row failed.
+PolyPaperGradient poly_paper_gradient(const PaperInstance& paper, const PolyOptions& options = {});
+
+// Working memory of poly_paper_gradient beyond the paper's matrices, in bytes.
+double poly_paper_gradient_bytes(const AttentionInstance& inst, double rank);
+
 }  // namespace sethkit::attention

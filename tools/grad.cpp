@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <any>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -14,6 +15,7 @@
 
 #include "attention/backend.hpp"
 #include "attention/gradient.hpp"
+#include "attention/poly_gradient.hpp"
 #include "core/atomic_file.hpp"
 #include "problems/attention_instance.hpp"
 #include "core/errors.hpp"
@@ -247,8 +249,50 @@ int run_paper_form(const GradOptions& o, ProgressReporter& progress) {
   const std::size_t d = p.d();
   const attention::GradientOptions options = gradient_options(o);
   const AttentionInstance inst = attention::paper_attention_instance(p);  // Q = A1 X1, ...: n d^2 work
-  check_memory(bytes + attention::exact_attention_gradient_bytes(inst, options.tuning, threads_for_estimate(o), d), o);
-  const attention::PaperGradient g = attention::paper_gradient(p, options);
+  const attention::Backend& backend = attention::find_backend(o.backend);
+  attention::PaperGradient g;
+  nlohmann::json poly_json;
+  if (backend.name() == "poly") {
+    // Paper 002 Theorem 1 by the polynomial method (poly_gradient.hpp,
+    // poly_paper_gradient): the registry plans (certifies P once, or refuses
+    // with its advice), then the paper's dX is computed in the same passes.
+    attention::BackendOptions bo;
+    bo.eps = o.eps;
+    bo.threads = o.threads;
+    bo.max_bytes = o.max_bytes;
+    const attention::BackendPlan plan = backend.plan_gradient(inst, bo);
+    if (!plan.runnable()) throw SizeLimitError(plan.refusal);
+    check_memory(bytes + attention::poly_paper_gradient_bytes(inst, plan.details["rank"].get<double>()), o);
+    attention::PolyOptions popt;
+    popt.eps = o.eps;
+    popt.threads = o.threads;
+    popt.max_bytes = o.max_bytes;
+    popt.polynomial = std::any_cast<attention::ExpPolynomial>(plan.prepared);
+    attention::PolyPaperGradient pg = attention::poly_paper_gradient(p, popt);
+    const attention::PolyReport& r = pg.report;
+    auto bound = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
+    poly_json = plan.details;
+    poly_json["exp_rel_error"] = bound(r.exp_rel_error);
+    poly_json["eps_met"] = std::isfinite(r.error_bound) && r.error_bound <= o.eps;  // the bound on O, as attention
+    poly_json["output_error_bound"] = bound(r.error_bound);
+    poly_json["log_d_bound"] = bound(r.log_d_bound);
+    poly_json["bad_rows"] = r.bad_rows;
+    const attention::PolyAttentionGradient& ab = pg.attention_bounds;
+    poly_json["error_bounds"] = {{"loss", bound(pg.loss_bound)},      {"dX", bound(pg.d_x_bound)},
+                                 {"dX1", bound(pg.d_x1_bound)},       {"dX2", bound(pg.d_x2_bound)},
+                                 {"dX3", bound(pg.d_x3_bound)},       {"dY1", bound(pg.d_y1_bound)},
+                                 {"dY2", bound(pg.d_y2_bound)},       {"dQ", bound(ab.d_q_bound)},
+                                 {"dK1", bound(ab.d_key_bounds[0])},  {"dK2", bound(ab.d_key_bounds[1])},
+                                 {"dV1", bound(ab.d_value_bounds[0])}, {"dV2", bound(ab.d_value_bounds[1])}};
+    poly_json["error_bound"] = bound(pg.d_x_bound);
+    poly_json["bound_kind"] = "entrywise (paper 002 Definition 2's max norm): |dX~[a,b] - dX[a,b]| <= error_bounds.dX "
+                              "for every entry, and likewise each matrix of error_bounds, against the exact gradient "
+                              "of Definition 1 at Q = A1 X1, ...";
+    g = std::move(pg.gradient);
+  } else {
+    check_memory(bytes + attention::exact_attention_gradient_bytes(inst, options.tuning, threads_for_estimate(o), d), o);
+    g = attention::paper_gradient(p, options);
+  }
   const double compute_seconds = lap_seconds(start);  // with Q = A1 X1, ...
 
   std::vector<OutputFile> files{npy_file("dX.npy", g.d_x),   npy_file("dX1.npy", g.d_x1), npy_file("dX2.npy", g.d_x2),
@@ -261,6 +305,7 @@ int run_paper_form(const GradOptions& o, ProgressReporter& progress) {
   j["scale"] = 1.0 / double(d);
   j["dX_columns"] = "b1 + b2*d: A2's column b1 with A3's column b2 (paper 001 Definition 2.3, 0-based)";
   j["input"] = o.paper;
+  if (!poly_json.is_null()) j[backend.name()] = poly_json;
   j["instance"] = attention_instance_json(inst);
   j["times"] = {{"read", read_seconds}, {"compute", compute_seconds}};
   // Not split under mpirun (paper 002's dX sums over rows): rank 0 writes.

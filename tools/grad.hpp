@@ -1,5 +1,5 @@
 // sethkit grad DIR --target E.npy [--backend NAME] -o OUTDIR
-// sethkit grad --paper DIR [--backend exact] -o OUTDIR
+// sethkit grad --paper DIR [--backend exact|poly] [--eps E] -o OUTDIR
 // The loss 0.5 ||O - E||_F^2 of tensor attention and its exact gradients
 // (DESIGN.md "Command line", attention/gradient.hpp; issue 8):
 //  - with an attention directory DIR (Q.npy, K1.npy.., V1.npy.., optional

@@ -12,6 +12,11 @@
 //       count, so the CLI's default threads must give these bits too), and
 //       loss.json's loss; the attention form is also held against the
 //       long-double reference. Exit 0 when all agree, 1 with a message else.
+//   grad_cli_data check-paper-poly OUTDIR
+//       `grad --paper --backend poly` (paper 002 Theorem 1): every matrix of
+//       OUTDIR within loss.json's poly.error_bounds of the exact gradient
+//       (paper_gradient), each bound below 1e-3 of the matrix's largest entry,
+//       and bound_kind entrywise.
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -186,6 +191,41 @@ int check_paper(const fs::path& out) {
   return failures == 0 ? 0 : 1;
 }
 
+int check_paper_poly(const fs::path& out) {
+  const PaperGradient g = paper_gradient(paper_instance());
+  std::ifstream in(out / "loss.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  const nlohmann::json& poly = j.at("poly");
+  if (j.at("backend").get<std::string>() != "poly") fail("loss.json: backend is not poly");
+  if (poly.at("bound_kind").get<std::string>().rfind("entrywise", 0) != 0) fail("loss.json: bound_kind not entrywise");
+  const nlohmann::json& bounds = poly.at("error_bounds");
+  auto within = [&](const std::string& name, const DenseMatrix& want) {
+    const NpyArray a = read_npy((out / (name + ".npy")).string());
+    if (a.shape != std::vector<std::size_t>{want.rows, want.cols}) return fail(name + ".npy: wrong shape");
+    if (bounds.at(name).is_null()) return fail(name + ": no finite bound");
+    const double bound = bounds.at(name).get<double>();
+    double err = 0, top = 0;
+    for (std::size_t t = 0; t < want.data.size(); ++t) {
+      err = std::max(err, std::abs(a.data[t] - want.data[t]));
+      top = std::max(top, std::abs(want.data[t]));
+    }
+    if (err > bound) fail(name + ": error " + std::to_string(err) + " above its bound " + std::to_string(bound));
+    if (!(bound < 1e-3 * top)) fail(name + ": bound " + std::to_string(bound) + " is vacuous (max entry " +
+                                    std::to_string(top) + ")");
+  };
+  within("dX", g.d_x);
+  within("dX1", g.d_x1);
+  within("dX2", g.d_x2);
+  within("dX3", g.d_x3);
+  within("dY1", g.d_y1);
+  within("dY2", g.d_y2);
+  if (std::abs(j.at("loss").get<double>() - g.loss) > bounds.at("loss").get<double>())
+    fail("loss.json: loss outside its bound of the exact loss");
+  if (j.at("form").get<std::string>() != "paper") fail("loss.json: form is not paper");
+  expect_files(out, {"dX.npy", "dX1.npy", "dX2.npy", "dX3.npy", "dY1.npy", "dY2.npy"});
+  return failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -194,10 +234,11 @@ int main(int argc, char** argv) {
     if (mode == "make" && argc == 3) return make(argv[2]);
     if (mode == "check-attention" && argc == 5) return check_attention(argv[2], argv[3], argv[4]);
     if (mode == "check-paper" && argc == 3) return check_paper(argv[2]);
+    if (mode == "check-paper-poly" && argc == 3) return check_paper_poly(argv[2]);
   } catch (const std::exception& e) {
     std::cerr << "grad_cli_data: " << e.what() << '\n';
     return 1;
   }
-  std::cerr << "usage: grad_cli_data make DATA | check-attention OUTDIR ATTNDIR E.npy | check-paper OUTDIR\n";
+  std::cerr << "usage: grad_cli_data make DATA | check-attention OUTDIR ATTNDIR E.npy | check-paper OUTDIR | check-paper-poly OUTDIR\n";
   return 2;
 }
