@@ -346,13 +346,18 @@ AttentionInstance paper_attention_instance(const PaperInstance& paper) {
                                  {matmul(paper.a4, paper.y1), matmul(paper.a5, paper.y2)});
 }
 
+double paper_scale(const PaperInstance& paper, const std::optional<double>& requested) {
+  const double scale = 1.0 / double(paper.d());
+  if (requested && *requested != scale)
+    throw InputError("", "paper 002's loss has scale 1/d = " + std::to_string(scale) + "; another scale (" +
+                             std::to_string(*requested) + ") is not its gradient");
+  return scale;
+}
+
 PaperGradient paper_gradient(const PaperInstance& paper, const GradientOptions& options) {
   paper.validate();
   const std::size_t m = paper.d();
-  const double scale = 1.0 / double(m);
-  if (options.scale && *options.scale != scale)
-    throw InputError("", "paper 002's loss has scale 1/d = " + std::to_string(scale) + "; another scale (" +
-                             std::to_string(*options.scale) + ") is not its gradient");
+  const double scale = paper_scale(paper, options.scale);
   const AttentionInstance inst = paper_attention_instance(paper);
   detail::PaperDx dx;
   dx.query = paper.a1.data.data();

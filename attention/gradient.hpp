@@ -162,6 +162,9 @@ DenseMatrix paper_x(const PaperInstance& paper);
 // The tensor attention instance of Definition 1: Q = A1 X1, K1 = A2 X2,
 // K2 = A3 X3, V1 = A4 Y1, V2 = A5 Y2, scale 1/d (requires validate()).
 AttentionInstance paper_attention_instance(const PaperInstance& paper);
+// Paper 002's scale 1/d of the instance (d = the columns of A1); a requested
+// scale other than that is refused: it would not be the paper's gradient.
+double paper_scale(const PaperInstance& paper, const std::optional<double>& requested);
 
 struct PaperGradient {
   double loss = 0;

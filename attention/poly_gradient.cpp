@@ -468,10 +468,7 @@ double poly_paper_gradient_bytes(const AttentionInstance& inst, double rank) {
 PolyPaperGradient poly_paper_gradient(const PaperInstance& paper, const PolyOptions& options) {
   paper.validate();
   const std::size_t m = paper.d();
-  const double scale = 1.0 / double(m);
-  if (options.scale && *options.scale != scale)
-    throw InputError("", "paper 002's loss has scale 1/d = " + std::to_string(scale) + "; another scale (" +
-                             std::to_string(*options.scale) + ") is not its gradient");
+  const double scale = paper_scale(paper, options.scale);
   const AttentionInstance inst = paper_attention_instance(paper);
   PaperDxPoly dx;
   dx.query = &paper.a1;

@@ -20,6 +20,7 @@
 #include "attention/exact_attention.hpp"
 #include "core/errors.hpp"
 #include "problems/cnf.hpp"
+#include "long_double_truth.hpp"
 #include "random_attention.hpp"
 #include "solvers/cnf_decider.hpp"
 #include "solvers/external_sat.hpp"
@@ -27,56 +28,12 @@
 
 using namespace sethkit;
 using namespace sethkit::attention;
+using sethkit::testing_support::brute_force;
 using sethkit::testing_support::random_attention;
+using sethkit::testing_support::Truth;
 using ::testing::HasSubstr;
 
 namespace {
-
-struct Truth {
-  std::vector<long double> log_d, o;
-};
-
-// Every tuple, in long double (its own rounding ~1e-19 relative).
-Truth brute_force(const AttentionInstance& inst, double scale) {
-  const std::size_t sides = inst.keys.size(), d = inst.d(), dv = inst.d_v();
-  Truth t;
-  t.log_d.assign(inst.n_q(), 0.0L);
-  t.o.assign(inst.n_q() * dv, 0.0L);
-  for (std::size_t i = 0; i < inst.n_q(); ++i) {
-    std::vector<long double> scores;
-    std::vector<std::size_t> j(sides, 0);
-    for (bool more = true; more;) {
-      long double s = 0;
-      for (std::size_t c = 0; c < d; ++c) {
-        long double term = inst.q(i, c);
-        for (std::size_t p = 0; p < sides; ++p) term *= inst.keys[p](j[p], c);
-        s += term;
-      }
-      scores.push_back(static_cast<long double>(scale) * s);
-      std::size_t p = 0;
-      while (p < sides && ++j[p] == inst.keys[p].rows) j[p++] = 0;
-      more = p < sides;
-    }
-    const long double m = *std::max_element(scores.begin(), scores.end());
-    long double sum = 0;
-    std::vector<long double> num(dv, 0.0L);
-    std::fill(j.begin(), j.end(), 0);
-    for (long double s : scores) {
-      const long double a = std::exp(s - m);
-      sum += a;
-      for (std::size_t c = 0; c < dv; ++c) {
-        long double v = a;
-        for (std::size_t p = 0; p < sides; ++p) v *= inst.values[p](j[p], c);
-        num[c] += v;
-      }
-      std::size_t p = 0;
-      while (p < sides && ++j[p] == inst.keys[p].rows) j[p++] = 0;
-    }
-    t.log_d[i] = m + std::log(sum);
-    for (std::size_t c = 0; c < dv; ++c) t.o[i * dv + c] = num[c] / sum;
-  }
-  return t;
-}
 
 struct Measured {
   double fraction = 1;            // tuples_evaluated_fraction
