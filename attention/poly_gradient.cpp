@@ -467,7 +467,6 @@ double poly_paper_gradient_bytes(const AttentionInstance& inst, double rank) {
 
 PolyPaperGradient poly_paper_gradient(const PaperInstance& paper, const PolyOptions& options) {
   paper.validate();
-  const std::size_t m = paper.d();
   const double scale = paper_scale(paper, options.scale);
   const AttentionInstance inst = paper_attention_instance(paper);
   PaperDxPoly dx;
