@@ -19,7 +19,7 @@
 #include <functional>
 #include <random>
 
-#include "../attention/random_attention.hpp"
+#include "gradient_test_support.hpp"
 #include "attention/gradient.hpp"
 #include "attention/reference_attention.hpp"
 #include "core/errors.hpp"
@@ -28,6 +28,7 @@ using namespace sethkit;
 using namespace sethkit::attention;
 using sethkit::testing_support::random_attention;
 using sethkit::testing_support::random_matrix;
+using sethkit::testing_support::random_paper;
 using ::testing::HasSubstr;
 
 namespace {
@@ -284,24 +285,6 @@ Literal literal_loss(const PaperInstance& p, const DenseMatrix& x) {
 
 DenseMatrix literal_x(const PaperInstance& p) {
   return mul(p.x1, transpose(literal_column_kronecker(p.x2, p.x3)));
-}
-
-PaperInstance random_paper(unsigned seed, std::size_t nq, std::size_t n1, std::size_t n2, std::size_t d,
-                           double bound = 1.0) {
-  std::mt19937_64 rng(seed);
-  PaperInstance p;
-  p.a1 = random_matrix(rng, nq, d, bound, false);
-  p.a2 = random_matrix(rng, n1, d, bound, false);
-  p.a3 = random_matrix(rng, n2, d, bound, false);
-  p.a4 = random_matrix(rng, n1, d, bound, false);
-  p.a5 = random_matrix(rng, n2, d, bound, false);
-  p.x1 = random_matrix(rng, d, d, bound, false);
-  p.x2 = random_matrix(rng, d, d, bound, false);
-  p.x3 = random_matrix(rng, d, d, bound, false);
-  p.y1 = random_matrix(rng, d, d, bound, false);
-  p.y2 = random_matrix(rng, d, d, bound, false);
-  p.e = random_matrix(rng, nq, d, bound, false);
-  return p;
 }
 
 TEST(gradient_paper, KroneckerProductsFollowDefinitions23And24) {

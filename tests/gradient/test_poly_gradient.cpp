@@ -16,7 +16,7 @@
 #include <random>
 #include <tuple>
 
-#include "../attention/random_attention.hpp"
+#include "gradient_test_support.hpp"
 #include "attention/gradient.hpp"
 #include "attention/poly_gradient.hpp"
 #include "core/errors.hpp"
@@ -24,23 +24,11 @@
 using namespace sethkit;
 using namespace sethkit::attention;
 using sethkit::testing_support::random_attention;
+using sethkit::testing_support::max_abs;
+using sethkit::testing_support::max_abs_diff;
 using sethkit::testing_support::random_matrix;
 
 namespace {
-
-double max_abs_diff(const DenseMatrix& a, const DenseMatrix& b) {
-  EXPECT_EQ(a.rows, b.rows);
-  EXPECT_EQ(a.cols, b.cols);
-  double m = 0;
-  for (std::size_t t = 0; t < a.data.size() && t < b.data.size(); ++t) m = std::max(m, std::abs(a.data[t] - b.data[t]));
-  return m;
-}
-
-double max_abs(const DenseMatrix& a) {
-  double m = 0;
-  for (double x : a.data) m = std::max(m, std::abs(x));
-  return m;
-}
 
 // Certified polynomials, shared between instances of the same radius bound
 // (the certificate is most of a small run's time). Entries are in (-1, 1), so

@@ -14,48 +14,19 @@
 #include <cmath>
 #include <random>
 
-#include "../attention/random_attention.hpp"
+#include "gradient_test_support.hpp"
 #include "attention/gradient.hpp"
 #include "attention/poly_gradient.hpp"
 #include "core/errors.hpp"
 
 using namespace sethkit;
 using namespace sethkit::attention;
+using sethkit::testing_support::max_abs;
+using sethkit::testing_support::max_abs_diff;
 using sethkit::testing_support::random_matrix;
+using sethkit::testing_support::random_paper;
 
 namespace {
-
-double max_abs_diff(const DenseMatrix& a, const DenseMatrix& b) {
-  EXPECT_EQ(a.rows, b.rows);
-  EXPECT_EQ(a.cols, b.cols);
-  double m = 0;
-  for (std::size_t t = 0; t < a.data.size() && t < b.data.size(); ++t) m = std::max(m, std::abs(a.data[t] - b.data[t]));
-  return m;
-}
-
-double max_abs(const DenseMatrix& a) {
-  double m = 0;
-  for (double x : a.data) m = std::max(m, std::abs(x));
-  return m;
-}
-
-PaperInstance random_paper(unsigned seed, std::size_t nq, std::size_t n1, std::size_t n2, std::size_t d,
-                           double bound) {
-  std::mt19937_64 rng(seed);
-  PaperInstance p;
-  p.a1 = random_matrix(rng, nq, d, bound, false);
-  p.a2 = random_matrix(rng, n1, d, bound, false);
-  p.a3 = random_matrix(rng, n2, d, bound, false);
-  p.a4 = random_matrix(rng, n1, d, bound, false);
-  p.a5 = random_matrix(rng, n2, d, bound, false);
-  p.x1 = random_matrix(rng, d, d, bound, false);
-  p.x2 = random_matrix(rng, d, d, bound, false);
-  p.x3 = random_matrix(rng, d, d, bound, false);
-  p.y1 = random_matrix(rng, d, d, bound, false);
-  p.y2 = random_matrix(rng, d, d, bound, false);
-  p.e = random_matrix(rng, nq, d, 1.0, false);
-  return p;
-}
 
 // Checks every matrix within its bound; returns max |dX~ - dX| / d_x_bound.
 double check_within_bound(const PaperInstance& p, const PolyOptions& opt, const std::string& what) {
@@ -83,7 +54,7 @@ TEST(PolyPaperGradient, DxWithinItsBoundOfTheExactDxAndTheBoundIsNotVacuous) {
   for (const Case& c : {Case{8, 6, 5, 2, 0.5, 1e-6}, Case{12, 7, 9, 3, 0.5, 1e-8}, Case{16, 10, 8, 4, 0.4, 1e-6},
                         Case{5, 3, 4, 3, 1.0, 1e-10}, Case{20, 12, 11, 2, 0.8, 1e-4}}) {
     for (unsigned seed = 1; seed <= 3; ++seed) {
-      const PaperInstance p = random_paper(seed * 101 + unsigned(c.d), c.nq, c.n1, c.n2, c.d, c.bound);
+      const PaperInstance p = random_paper(seed * 101 + unsigned(c.d), c.nq, c.n1, c.n2, c.d, c.bound, 1.0);
       PolyOptions opt;
       opt.eps = c.eps;
       const std::string what = "d = " + std::to_string(c.d) + " eps = " + std::to_string(c.eps) + " seed " +
@@ -108,7 +79,7 @@ TEST(PolyPaperGradient, BoundHoldsWhereItIsLarge) {
   double worst_ratio = 0;
   for (int degree : {1, 2, 3, 4}) {
     for (unsigned seed = 1; seed <= 3; ++seed) {
-      const PaperInstance p = random_paper(seed + 7, 9, 6, 7, 3, 0.6);
+      const PaperInstance p = random_paper(seed + 7, 9, 6, 7, 3, 0.6, 1.0);
       PolyOptions opt;
       opt.degree = degree;
       opt.eps = 0.5;
@@ -162,7 +133,7 @@ long double literal_loss(const PaperInstance& p, const DenseMatrix& x) {
 
 TEST(PolyPaperGradient, DxMatchesFiniteDifferencesOfTheLiteralLoss) {
   for (unsigned seed = 1; seed <= 2; ++seed) {
-    const PaperInstance p = random_paper(seed * 13, 3, 3, 2, 2, 0.7);
+    const PaperInstance p = random_paper(seed * 13, 3, 3, 2, 2, 0.7, 1.0);
     PolyOptions opt;
     opt.eps = 1e-10;
     const PolyPaperGradient fast = poly_paper_gradient(p, opt);
@@ -187,7 +158,7 @@ TEST(PolyPaperGradient, DxMatchesFiniteDifferencesOfTheLiteralLoss) {
 }
 
 TEST(PolyPaperGradient, RefusesAnotherScaleAndBadInput) {
-  const PaperInstance p = random_paper(3, 4, 3, 3, 2, 0.5);
+  const PaperInstance p = random_paper(3, 4, 3, 3, 2, 0.5, 1.0);
   PolyOptions opt;
   opt.scale = 1.0;
   EXPECT_THROW(poly_paper_gradient(p, opt), InputError);
