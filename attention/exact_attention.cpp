@@ -33,6 +33,7 @@
 #include "attention/backend_options.hpp"
 #include "attention/blas_threads.hpp"
 #include "attention/kernel_core.hpp"
+#include "attention/tile_gemm.hpp"
 #include "attention/vector_exp.hpp"
 #include "core/errors.hpp"
 
@@ -60,7 +61,16 @@ struct Problem {
   // A slice of a larger query side (QuerySlice): row i is row first_row + i
   // for the windows, and key_parts is planned for plan_rows rows.
   std::size_t first_row = 0, plan_rows = 0;
+  // K_b^T for the AVX-512 tile kernels (tile_gemm.hpp); null: cblas.
+  const kernel::KeysTransposed<T>* kt = nullptr;
   std::size_t prefix() const { return sides.size() - 2; }
+};
+
+// The maximum of a score tile and whether every score in it is finite.
+template <class T>
+struct TileMax {
+  T max;
+  bool finite;
 };
 
 // Per-thread buffers: one score tile and a few vectors, O(tile_a tile_b).
@@ -95,7 +105,7 @@ class MatrixScorer {
   }
   // S (ba x bb, leading dimension bb) for K_a rows a0.. and K_b rows b0..;
   // new_a: first tile of this a0, so Z must be formed.
-  void scores(T* s, std::size_t a0, std::size_t ba, std::size_t b0, std::size_t bb, bool new_a) {
+  TileMax<T> scores(T* s, std::size_t a0, std::size_t ba, std::size_t b0, std::size_t bb, bool new_a) {
     const std::size_t d = p_.d;
     const Side<T>& a = p_.sides[p_.prefix()];
     const Side<T>& b = p_.sides[p_.prefix() + 1];
@@ -107,7 +117,14 @@ class MatrixScorer {
         for (std::size_t c = 0; c < d; ++c) z[c] = qp[c] * key[c];
       }
     }
-    gemm(false, true, ba, bb, d, p_.scale, z_.data(), d, b.key + b0 * b.key_ld, b.key_ld, T(0), s, bb);
+    TileMax<T> tile;
+    if (p_.kt) {
+      tile.max = kernel::score_tile(z_.data(), ba, *p_.kt, b0, bb, p_.scale, s, bb, tile.finite);
+    } else {
+      gemm(false, true, ba, bb, d, p_.scale, z_.data(), d, b.key + b0 * b.key_ld, b.key_ld, T(0), s, bb);
+      tile.max = max_of(s, ba * bb, tile.finite);
+    }
+    return tile;
   }
 
  private:
@@ -123,7 +140,7 @@ class OracleScorer {
       : p_(p), f_(f), unit_a_(unit_a), idx_(unit_a ? 1 : p.sides.size()) {}
   void start_row(std::size_t i) { i_ = i; }
   void push_prefix(std::size_t depth, std::size_t j) { idx_[depth] = j; }
-  void scores(double* s, std::size_t a0, std::size_t ba, std::size_t b0, std::size_t bb, bool) {
+  TileMax<double> scores(double* s, std::size_t a0, std::size_t ba, std::size_t b0, std::size_t bb, bool) {
     const std::size_t ia = p_.prefix(), ib = unit_a_ ? 0 : p_.prefix() + 1;
     for (std::size_t r = 0; r < ba; ++r) {
       if (!unit_a_) idx_[ia] = a0 + r;
@@ -132,6 +149,9 @@ class OracleScorer {
         s[r * bb + c] = p_.scale * f_(i_, std::span<const std::size_t>(idx_));
       }
     }
+    TileMax<double> tile;
+    tile.max = max_of(s, ba * bb, tile.finite);
+    return tile;
   }
 
  private:
@@ -249,17 +269,23 @@ class RowAttention {
     }
   }
 
+  // The b-tiles outside, the a-tiles inside: a K_b tile (and its V_b rows)
+  // stays in L2 while all of K_a streams past it, instead of all of K_b
+  // streaming past every a-tile (tile_b / tile_a = 8 times less traffic at
+  // the defaults; at n = 1024 and d = 64 K_b and V_b outgrow a 1 MiB L2 in
+  // double). Z is formed again for every tile when K_a has more than one
+  // (ba x d products next to the ba x bb x d of the GEMM).
   void tiles(const T* vp) {
     // Tall tiles when a window cuts K_b short (kernel::tile_a_step).
     const std::size_t step = kernel::tile_a_step(p_.tile_a, p_.tile_a_wide, p_.tile_b, range_b_.hi - range_b_.lo);
-    for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi && finite_; a0 += step) {
-      const std::size_t ba = std::min(step, range_a_.hi - a0);
-      bool new_a = true;
-      for (std::size_t b0 = range_b_.lo; b0 < range_b_.hi && finite_; b0 += p_.tile_b) {
-        const std::size_t bb = std::min(p_.tile_b, range_b_.hi - b0);
-        scorer_.scores(w_.s.data(), a0, ba, b0, bb, new_a);
-        new_a = false;
-        absorb_tile(ba, bb, a0, b0, vp);
+    const bool one_a = range_a_.hi - range_a_.lo <= step;
+    for (std::size_t b0 = range_b_.lo; b0 < range_b_.hi && finite_; b0 += p_.tile_b) {
+      const std::size_t bb = std::min(p_.tile_b, range_b_.hi - b0);
+      for (std::size_t a0 = range_a_.lo; a0 < range_a_.hi && finite_; a0 += step) {
+        const std::size_t ba = std::min(step, range_a_.hi - a0);
+        const bool new_a = !one_a || b0 == range_b_.lo;
+        const TileMax<T> tile = scorer_.scores(w_.s.data(), a0, ba, b0, bb, new_a);
+        absorb_tile(tile, ba, bb, a0, b0, vp);
       }
     }
   }
@@ -273,12 +299,12 @@ class RowAttention {
   // (exp(-inf) = 0 for the first tile; m_ and mt are never both -inf since
   // every score is finite), then adds its own exp(s - m_) terms. At the end
   // O = acc / l_ and log D = m_ + log l_, and no term exceeded exp(0) = 1.
-  void absorb_tile(std::size_t ba, std::size_t bb, std::size_t a0, std::size_t b0, const T* vp) {
+  void absorb_tile(const TileMax<T>& tile, std::size_t ba, std::size_t bb, std::size_t a0, std::size_t b0,
+                   const T* vp) {
     const std::size_t dv = p_.dv;
     T* s = w_.s.data();
-    bool all_finite = true;
-    const T mt = max_of(s, ba * bb, all_finite);
-    if (!all_finite) {
+    const T mt = tile.max;
+    if (!tile.finite) {
       finite_ = false;
       return;
     }
@@ -292,7 +318,10 @@ class RowAttention {
     for (std::size_t r = 0; r < ba; ++r) l_ += static_cast<double>(exp_shifted_sum(s + r * bb, bb, m_));
     const Side<T>& a = p_.sides[p_.prefix()];
     const Side<T>& b = p_.sides[p_.prefix() + 1];
-    gemm(false, false, ba, dv, bb, T(1), s, bb, b.value + b0 * b.value_ld, b.value_ld, T(0), w_.w.data(), dv);
+    if (p_.kt)
+      kernel::value_tile(s, ba, bb, bb, b.value + b0 * b.value_ld, b.value_ld, dv, w_.w.data());
+    else
+      gemm(false, false, ba, dv, bb, T(1), s, bb, b.value + b0 * b.value_ld, b.value_ld, T(0), w_.w.data(), dv);
     std::fill(w_.u.begin(), w_.u.end(), 0.0);
     for (std::size_t r = 0; r < ba; ++r) {
       const T* va = a.value + (a0 + r) * a.value_ld;
@@ -383,6 +412,10 @@ void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads, s
   }
 }
 
+// The AVX-512 tile kernels run when the tuning allows them and the CPU has
+// them (the matrix form only: the oracle form has no keys).
+bool use_tile_kernels(const ExactTuning& t) { return t.tile_kernels && kernel::tile_gemm_supported(); }
+
 // What a run allocates beyond its input (see exact_attention_bytes): O and
 // log D in double, `copied` input scalars converted to the working precision,
 // and per thread a Scratch and a scorer (tiles clamped to the side lengths,
@@ -401,7 +434,14 @@ double working_bytes(std::size_t n_q, std::size_t n_rows, std::size_t d, std::si
   // per work item.
   const std::size_t parts = key_parts(plan_rows ? plan_rows : n_rows, len_a > 1 ? len_a : len_b);
   const double partials = parts > 1 ? 8.0 * double(n_rows * parts) * (double(dv) + 2.0) : 0.0;
-  return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied + double(threads) * per_thread + partials;
+  // K_b^T of the tile kernels, shared by the threads; counted whether or not
+  // this CPU has them, so a limit refuses the same sizes on every machine.
+  const double transposed =
+      d > 0 && t.tile_kernels
+          ? (scalar == 4 ? kernel::KeysTransposed<float>::bytes(len_b, d) : kernel::KeysTransposed<double>::bytes(len_b, d))
+          : 0.0;
+  return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied + double(threads) * per_thread + partials +
+         transposed;
 }
 
 void check_working_bytes(double bytes, std::size_t n_q, std::size_t dv, int threads, double max_bytes) {
@@ -432,10 +472,11 @@ std::size_t plan_rows(std::size_t n_q, const QuerySlice& slice) {
   return slice.total_rows;
 }
 
-// The matrix problem on views (tiles clamped to the side lengths).
+// The matrix problem on views (tiles clamped to the side lengths); kt holds
+// K_b^T when the tile kernels run.
 template <class T>
 Problem<T> matrix_problem(const MatrixView<T>& q, const kernel::SideLayout<T>& layout, std::size_t dv, double scale,
-                          const ExactOptions& options) {
+                          const ExactOptions& options, kernel::KeysTransposed<T>& kt) {
   Problem<T> p;
   p.n_q = q.rows;
   p.first_row = options.slice.first_row;
@@ -450,6 +491,11 @@ Problem<T> matrix_problem(const MatrixView<T>& q, const kernel::SideLayout<T>& l
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
   p.tile_a_wide = kernel::wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());
+  if (use_tile_kernels(options.tuning)) {
+    const Side<T>& b = p.sides[p.prefix() + 1];
+    kt.build(b.key, b.rows, b.key_ld, p.d);
+    p.kt = &kt;
+  }
   return p;
 }
 
@@ -478,7 +524,8 @@ void exact_matrix(const AttentionInstance& inst, const ExactOptions& options, do
     values.push_back(view(inst.values[s]));
   }
   const kernel::SideLayout<T> layout = kernel::make_sides(keys, values, inst.d(), inst.d_v());
-  const Problem<T> p = matrix_problem(q, layout, inst.d_v(), scale, options);
+  kernel::KeysTransposed<T> kt;
+  const Problem<T> p = matrix_problem(q, layout, inst.d_v(), scale, options, kt);
   run_rows(p, [&] { return MatrixScorer<T>(p); }, threads, options.tuning.rows_per_task, out.o.data(), p.dv,
            out.log_d.data());
 }
@@ -602,7 +649,8 @@ void exact_forward(const MatrixView<T>& q, const std::vector<MatrixView<T>>& key
                                     options.window.has_value(), plan_rows(n_q, options.slice)), n_q, dv, threads,
                       options.max_bytes);
   const kernel::SideLayout<T> layout = kernel::make_sides(keys, values, d, dv);
-  const Problem<T> p = matrix_problem(q, layout, dv, scale, options);
+  kernel::KeysTransposed<T> kt;
+  const Problem<T> p = matrix_problem(q, layout, dv, scale, options, kt);
   BlasSingleThreaded blas_guard;
   run_rows(p, [&] { return MatrixScorer<T>(p); }, threads, options.tuning.rows_per_task, out_o.data, out_o.stride(),
            out_log_d);

@@ -73,6 +73,10 @@ struct ExactTuning {
   // Query rows per OpenMP work item (dynamic schedule: windows make rows
   // uneven).
   std::size_t rows_per_task = core::option_as<std::size_t>("exact.rows_per_task");
+  // The AVX-512 micro-kernels for the two tile products (tile_gemm.hpp)
+  // where the CPU has AVX-512F; false: cblas for both (the path of machines
+  // without it, and the benchmarks' comparison).
+  bool tile_kernels = core::option_as<std::size_t>("exact.tile_kernels") != 0;
 };
 
 // The query rows of a run as a slice of a larger query side (tools/rank_rows:

@@ -31,6 +31,7 @@
 
 #include "attention/backend_options.hpp"
 #include "attention/blas_threads.hpp"
+#include "attention/tile_gemm.hpp"
 #include "attention/vector_exp.hpp"
 #include "core/errors.hpp"
 
@@ -62,6 +63,9 @@ struct Problem {
   // k = 2: side a is the unit side, whose dV is dropped and no prefix side
   // reads wv, so W = P V_b is not needed (5 GEMMs per tile instead of 6).
   bool unit_a = false;
+  // K_b^T and V_b^T for the AVX-512 tile kernels (tile_gemm.hpp); null: cblas.
+  const kernel::KeysTransposed<T>* kt = nullptr;
+  const kernel::KeysTransposed<T>* vt = nullptr;
   std::size_t prefix() const { return sides.size() - 2; }
 };
 
@@ -270,17 +274,35 @@ class RowBackward {
     const T* vb = b.value + b0 * b.value_ld;
     // P = exp(scale Z K_b^T - log D_i): log D_i >= every score of the row, so
     // every exponent is <= 0 (up to the rounding of the recomputed scores).
-    gemm(false, true, ba, bb, d, p_.scale, w_.z.data(), d, kb, b.key_ld, T(0), s, bb);
+    // The tile kernels' maxima and finiteness flags are not needed here: the
+    // exponent is shifted by log D_i, and the outputs are checked at the end.
+    bool unused_finite = true;
+    if (p_.kt)
+      kernel::score_tile(w_.z.data(), ba, *p_.kt, b0, bb, p_.scale, s, bb, unused_finite);
+    else
+      gemm(false, true, ba, bb, d, p_.scale, w_.z.data(), d, kb, b.key_ld, T(0), s, bb);
     exp_shifted_sum(s, n, static_cast<T>(log_d_));
     // G = P o (dP - delta), dP = Zv V_b^T.
-    gemm(false, true, ba, bb, dv, T(1), w_.zv.data(), dv, vb, b.value_ld, T(0), g, bb);
+    if (p_.vt)
+      kernel::score_tile(w_.zv.data(), ba, *p_.vt, b0, bb, T(1), g, bb, unused_finite);
+    else
+      gemm(false, true, ba, bb, dv, T(1), w_.zv.data(), dv, vb, b.value_ld, T(0), g, bb);
     for (std::size_t t = 0; t < n; ++t) g[t] = s[t] * (g[t] - delta_);
-    // Values: dV_b += P^T Zv; W = P V_b gives dV_a and wv.
-    gemm(true, false, bb, dv, ba, T(1), s, bb, w_.zv.data(), dv, T(1), acc_.value(depth + 1, b0, dv), dv);
-    if (!p_.unit_a) gemm(false, false, ba, dv, bb, T(1), s, bb, vb, b.value_ld, T(0), w_.w.data(), dv);
-    // Keys: dK_b += scale G^T Z; H = G K_b gives dK_a and u.
-    gemm(true, false, bb, d, ba, p_.scale, g, bb, w_.z.data(), d, T(1), acc_.key(depth + 1, b0, d), d);
-    gemm(false, false, ba, d, bb, T(1), g, bb, kb, b.key_ld, T(0), w_.h.data(), d);
+    T* dvb = acc_.value(depth + 1, b0, dv);
+    T* dkb = acc_.key(depth + 1, b0, d);
+    if (p_.kt) {
+      // Values: dV_b += P^T Zv; W = P V_b gives dV_a and wv.
+      kernel::transposed_tile(s, ba, bb, bb, w_.zv.data(), dv, dv, T(1), dvb, dv);
+      if (!p_.unit_a) kernel::value_tile(s, ba, bb, bb, vb, b.value_ld, dv, w_.w.data());
+      // Keys: dK_b += scale G^T Z; H = G K_b gives dK_a and u.
+      kernel::transposed_tile(g, ba, bb, bb, w_.z.data(), d, d, p_.scale, dkb, d);
+      kernel::value_tile(g, ba, bb, bb, kb, b.key_ld, d, w_.h.data());
+    } else {
+      gemm(true, false, bb, dv, ba, T(1), s, bb, w_.zv.data(), dv, T(1), dvb, dv);
+      if (!p_.unit_a) gemm(false, false, ba, dv, bb, T(1), s, bb, vb, b.value_ld, T(0), w_.w.data(), dv);
+      gemm(true, false, bb, d, ba, p_.scale, g, bb, w_.z.data(), d, T(1), dkb, d);
+      gemm(false, false, ba, d, bb, T(1), g, bb, kb, b.key_ld, T(0), w_.h.data(), d);
+    }
     for (std::size_t r = 0; r < ba; ++r) {
       const T* h = w_.h.data() + r * d;
       const T* key = a.key + (a0 + r) * a.key_ld;
@@ -369,8 +391,14 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   const kernel::ChunkPlan plan = backward_row_chunks(n_q, acc_bytes, tuning);
   double side_entries = 0;
   for (const auto& key : keys) side_entries += double(key.rows) * double(d + dv);
+  // K_b^T and V_b^T of the tile kernels: counted on every CPU, so a limit
+  // refuses the same sizes everywhere (as the forward's, exact_attention.cpp).
+  const std::size_t n_b = p.sides.back().rows;
+  const double transposed =
+      tuning.tile_kernels ? kernel::KeysTransposed<T>::bytes(n_b, d) + kernel::KeysTransposed<T>::bytes(n_b, dv) : 0.0;
   const double bytes = double(plan.chunks) * acc_bytes + double(threads) * Scratch<T>::bytes(p) + 8.0 * n_q +
-                       8.0 * side_entries + (forward ? double(n_q) * (8.0 + sizeof(T) * double(dv)) : 0.0);
+                       8.0 * side_entries + (forward ? double(n_q) * (8.0 + sizeof(T) * double(dv)) : 0.0) +
+                       transposed;
   check_size("the exact backward's working memory (" + std::to_string(plan.chunks) + " row chunks, scratch for " +
                  std::to_string(threads) + " threads)",
              bytes, options.max_bytes, "raise --max-bytes, or use fewer --threads");
@@ -390,6 +418,7 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
     fo.window = options.window;
     fo.threads = threads;
     fo.max_bytes = std::numeric_limits<double>::infinity();  // counted above
+    fo.tuning.tile_kernels = tuning.tile_kernels;
     const auto t0 = Clock::now();
     exact_forward<T>(q, keys, values, fo, {o_store.data(), n_q, dv, dv}, log_d_store.data());
     stats.forward_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -407,6 +436,14 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   }
   p.delta = delta.data();
   p.log_d = log_d;
+  kernel::KeysTransposed<T> kt, vt;
+  if (tuning.tile_kernels && kernel::tile_gemm_supported()) {
+    const Side<T>& b = p.sides.back();
+    kt.build(b.key, b.rows, b.key_ld, d);
+    vt.build(b.value, b.rows, b.value_ld, dv);
+    p.kt = &kt;
+    p.vt = &vt;
+  }
 
   std::vector<Accumulator<T>> acc;
   acc.reserve(plan.chunks);

@@ -76,6 +76,10 @@ struct GradientTuning {
   std::size_t max_chunks = core::option_as<std::size_t>("grad.max_chunks");
   // Chunks are fewer when their accumulators would pass this many bytes.
   double chunk_bytes_budget = core::option("grad.chunk_bytes_budget");
+  // The exact backward's six tile products on the AVX-512 micro-kernels
+  // (attention/tile_gemm.hpp) where the CPU has AVX-512F, as
+  // ExactTuning::tile_kernels; false: cblas.
+  bool tile_kernels = core::option_as<std::size_t>("exact.tile_kernels") != 0;
 };
 
 // Double precision throughout. The typed, copy-free backward from dO (float

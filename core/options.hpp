@@ -90,6 +90,7 @@ inline constexpr OptionSpec kOptions[] = {
   {"exact.tile_a", 64, 1, kUnbounded, "count", "ExactTuning::tile_a", "", "rows of K_{k-2} per tile (M of the score GEMM)"},
   {"exact.tile_b", 512, 1, kUnbounded, "count", "ExactTuning::tile_b", "", "rows of K_{k-1} per tile (N of the score GEMM)"},
   {"exact.rows_per_task", 1, 1, kUnbounded, "count", "ExactTuning::rows_per_task", "", "query rows per OpenMP work item"},
+  {"exact.tile_kernels", 1, 0, 1, "count", "ExactTuning::tile_kernels", "", "1: the exact forward's and backward's tile products on AVX-512 micro-kernels where the CPU has AVX-512F; 0: cblas"},
   {"sparse.block_tuple_size", 1024, 1, kUnbounded, "count", "SparseTuning::block_tuple_size", "", "key tuples per block of the sparse backend's bounds, at least: p rows a side, p the least power of two with p^{k-1} >= this"},
   {"sparse.max_block_tuples", 65536, 1, kUnbounded, "count", "SparseTuning::max_block_tuples", "", "block-tuples per query row (blocks grow past it)"},
   {"sparse.exact_fraction", 0.5, 0, 1, "ratio", "SparseTuning::exact_fraction", "", "share of a row's tuples past which the sparse backend runs the exact kernel"},

@@ -400,14 +400,22 @@ TEST(attention_exact, WorkingMemoryIsCountedAndRefusedWithTheSize) {
   // By hand: O and log D (3 x (2 + 1) doubles); per thread a 4 x 6 score
   // tile, a 4 x 2 W, 3 x 2 value products, 3 x 4 q products, a 4 x 4 Z
   // (double), two d_v accumulators and the prefix indices.
+  // Shared by the threads, on every CPU (tile_kernels on, the default): K_2^T
+  // for the AVX-512 tile kernels, d = 4 rows of 48 (7 keys rounded up to 16,
+  // and 32 more for a full-width load at any key).
   const double per_thread = 8.0 * (24 + 8 + 6 + 12 + 16) + 16.0 * 2 + 8.0 * 3;
-  EXPECT_DOUBLE_EQ(exact_attention_bytes(inst, opt), 8.0 * 3 * 3 + 2 * per_thread);
+  const double transposed = 4 * 48;
+  EXPECT_DOUBLE_EQ(exact_attention_bytes(inst, opt), 8.0 * 3 * 3 + 2 * per_thread + 8.0 * transposed);
+  ExactOptions cblas = opt;
+  cblas.tuning.tile_kernels = false;
+  EXPECT_DOUBLE_EQ(exact_attention_bytes(inst, cblas), 8.0 * 3 * 3 + 2 * per_thread);
   // float32 works on rounded copies of Q, K1, K2, V1, V2: 4 bytes a scalar.
   ExactOptions single = opt;
   single.precision = Precision::float32;
   const double inputs = 3 * 4 + 5 * 4 + 7 * 4 + 5 * 2 + 7 * 2;
   EXPECT_DOUBLE_EQ(exact_attention_bytes(inst, single),
-                   8.0 * 3 * 3 + 4.0 * inputs + 2 * (4.0 * (24 + 8 + 6 + 12 + 16) + 16.0 * 2 + 8.0 * 3));
+                   8.0 * 3 * 3 + 4.0 * inputs + 2 * (4.0 * (24 + 8 + 6 + 12 + 16) + 16.0 * 2 + 8.0 * 3) +
+                       4.0 * transposed);
   opt.max_bytes = exact_attention_bytes(inst, opt) - 1;
   try {
     exact_attention(inst, opt);

@@ -38,7 +38,7 @@ sethkit_cli_test(guard_reduce_merlin_messages 1
   reduce examples/uf20-01.cnf --to gap-maxip -o ${CLI_OUT}/guard-g.maxip)
 # The exact backend's O, log D and per-thread scratch against --max-bytes.
 sethkit_cli_test(guard_attention_exact_bytes 1
-  "sethkit attention: refused: exact attention \\(O is 2 x 1, scratch for 2 threads\\) needs 1.78 KiB \\(limit 1.00 KiB\\)"
+  "sethkit attention: refused: exact attention \\(O is 2 x 1, scratch for 2 threads\\) needs 6.28 KiB \\(limit 1.00 KiB\\)"
   attention tests/data/attention/good --threads 2 --max-bytes 1K -o ${CLI_OUT}/guard-o.npy)
 # --max-bytes reaches the polynomial plan too.
 sethkit_cli_test(guard_attention_poly_bytes 1

@@ -1,0 +1,274 @@
+// The AVX-512 tile kernels (attention/tile_gemm.hpp) against the textbook
+// triple loop in long double, over every row and column remainder of their
+// blocks (rows 1..25, columns 1..70, key offsets b0 that are not a multiple
+// of a vector, d and d_v that are not either), float and double; the tile's
+// maximum and finiteness flag against a scan of the loop's result; and the
+// exact forward and backward with the kernels against the cblas path. Skipped on a CPU
+// without AVX-512F (the kernels are never called there).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "attention/exact_attention.hpp"
+#include "attention/exact_backward.hpp"
+#include "attention/tile_gemm.hpp"
+
+using namespace sethkit;
+using namespace sethkit::attention;
+using namespace sethkit::attention::kernel;
+
+namespace {
+
+template <class T>
+std::vector<T> uniform(std::size_t n, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<T> x(n);
+  for (T& v : x) v = static_cast<T>(u(rng));
+  return x;
+}
+
+// Relative tolerance of a sum of `terms` products of entries in [-1, 1]:
+// a few units of the working precision per term.
+template <class T>
+double tolerance(std::size_t terms) {
+  return 4.0 * double(terms) * double(std::numeric_limits<T>::epsilon());
+}
+
+template <class T>
+void check_scores(std::size_t m, std::size_t n, std::size_t d, std::size_t b0, std::mt19937_64& rng) {
+  const std::size_t rows = b0 + n + 3, key_ld = d + 2, ld_s = n + 5;
+  const std::vector<T> z = uniform<T>(m * d, rng), key = uniform<T>(rows * key_ld, rng);
+  KeysTransposed<T> kt;
+  kt.build(key.data(), rows, key_ld, d);
+  // Guard entries around the tile: the kernel must write S's m x n only.
+  const T guard = T(12345);
+  std::vector<T> s(m * ld_s + 1, guard);
+  const T scale = T(0.375);
+  bool finite = false;
+  const T got_max = score_tile(z.data(), m, kt, b0, n, scale, s.data(), ld_s, finite);
+  EXPECT_TRUE(finite);
+  long double want_max = -std::numeric_limits<long double>::infinity();
+  for (std::size_t r = 0; r < m; ++r) {
+    for (std::size_t c = 0; c < n; ++c) {
+      long double want = 0;
+      for (std::size_t t = 0; t < d; ++t)
+        want += static_cast<long double>(z[r * d + t]) * key[(b0 + c) * key_ld + t];
+      want *= scale;
+      want_max = std::max(want_max, static_cast<long double>(s[r * ld_s + c]));
+      ASSERT_NEAR(double(s[r * ld_s + c]), double(want), tolerance<T>(d))
+          << "m " << m << " n " << n << " d " << d << " b0 " << b0 << " at " << r << "," << c;
+    }
+    for (std::size_t c = n; c < ld_s && r * ld_s + c < s.size(); ++c)
+      ASSERT_EQ(s[r * ld_s + c], guard) << "wrote past column " << n << " in row " << r;
+  }
+  // The maximum is of the stored scores, exactly.
+  EXPECT_EQ(got_max, static_cast<T>(want_max)) << "m " << m << " n " << n;
+}
+
+template <class T>
+void check_values(std::size_t m, std::size_t kk, std::size_t dv, std::mt19937_64& rng) {
+  const std::size_t ld_p = kk + 3, ld_v = dv + 1;
+  const std::vector<T> p = uniform<T>(m * ld_p, rng);
+  // V exactly kk x ld_v: a read past its last row would leave the vector.
+  const std::vector<T> v = uniform<T>(kk * ld_v, rng);
+  const T guard = T(-777);
+  std::vector<T> w(m * dv + 8, guard);
+  value_tile(p.data(), m, kk, ld_p, v.data(), ld_v, dv, w.data());
+  for (std::size_t r = 0; r < m; ++r)
+    for (std::size_t c = 0; c < dv; ++c) {
+      long double want = 0;
+      for (std::size_t j = 0; j < kk; ++j) want += static_cast<long double>(p[r * ld_p + j]) * v[j * ld_v + c];
+      ASSERT_NEAR(double(w[r * dv + c]), double(want), tolerance<T>(kk))
+          << "m " << m << " kk " << kk << " dv " << dv << " at " << r << "," << c;
+    }
+  for (std::size_t t = m * dv; t < w.size(); ++t) ASSERT_EQ(w[t], guard) << "wrote past W";
+}
+
+// C += alpha A^T B over a C that holds values already (the accumulate).
+template <class T>
+void check_transposed(std::size_t kk, std::size_t m, std::size_t n, std::mt19937_64& rng) {
+  const std::size_t ld_a = m + 2, ld_b = n + 1, ld_c = n + 3;
+  const std::vector<T> a = uniform<T>(kk * ld_a, rng), b = uniform<T>(kk * ld_b, rng);
+  std::vector<T> c = uniform<T>(m * ld_c, rng);
+  const std::vector<T> before = c;
+  const T alpha = T(-0.625);
+  transposed_tile(a.data(), kk, m, ld_a, b.data(), ld_b, n, alpha, c.data(), ld_c);
+  for (std::size_t r = 0; r < m; ++r)
+    for (std::size_t col = 0; col < ld_c; ++col) {
+      if (col >= n) {
+        ASSERT_EQ(c[r * ld_c + col], before[r * ld_c + col]) << "wrote past column " << n;
+        continue;
+      }
+      long double want = 0;
+      for (std::size_t j = 0; j < kk; ++j) want += static_cast<long double>(a[j * ld_a + r]) * b[j * ld_b + col];
+      want = before[r * ld_c + col] + alpha * want;
+      ASSERT_NEAR(double(c[r * ld_c + col]), double(want), tolerance<T>(kk + 1))
+          << "kk " << kk << " m " << m << " n " << n << " at " << r << "," << col;
+    }
+}
+
+template <class T>
+void every_remainder() {
+  std::mt19937_64 rng(17);
+  for (std::size_t m : {1, 2, 5, 7, 8, 9, 12, 13, 16, 23, 25})
+    for (std::size_t n : {1, 3, 8, 15, 16, 17, 31, 32, 33, 47, 64, 70})
+      for (std::size_t d : {1, 5, 16, 33})
+        for (std::size_t b0 : {0, 3, 17}) check_scores<T>(m, n, d, b0, rng);
+  for (std::size_t m : {1, 4, 11, 12, 13, 24, 25})
+    for (std::size_t kk : {1, 7, 64, 100})
+      for (std::size_t dv : {1, 5, 8, 15, 16, 17, 31, 32, 33, 64, 70}) check_values<T>(m, kk, dv, rng);
+  for (std::size_t kk : {1, 9, 64})
+    for (std::size_t m : {1, 5, 11, 12, 13, 30})
+      for (std::size_t n : {1, 7, 16, 17, 32, 33, 64, 65}) check_transposed<T>(kk, m, n, rng);
+}
+
+}  // namespace
+
+TEST(tile_gemm, FloatKernelsMatchTheTripleLoopOnEveryRemainder) {
+  if (!tile_gemm_supported()) GTEST_SKIP() << "no AVX-512F in this CPU: the tile kernels are never called";
+  every_remainder<float>();
+}
+
+TEST(tile_gemm, DoubleKernelsMatchTheTripleLoopOnEveryRemainder) {
+  if (!tile_gemm_supported()) GTEST_SKIP() << "no AVX-512F in this CPU: the tile kernels are never called";
+  every_remainder<double>();
+}
+
+// One inf or NaN score anywhere in the tile clears the flag; a huge finite
+// one does not, and is the maximum. The bad score comes from entries that
+// are finite (inputs are checked finite) and meet at one (row, key) only:
+// slots 1, 2 of row r and key c hold (x, y) and (x, x), zero elsewhere, so
+// S[r][c] = 1 + x^2 + x y (1 from slot 0) and every other score is 1.
+TEST(tile_gemm, FinitenessFlagSeesEveryPosition) {
+  if (!tile_gemm_supported()) GTEST_SKIP() << "no AVX-512F in this CPU: the tile kernels are never called";
+  const std::size_t m = 11, n = 37, d = 3;
+  std::vector<float> s(m * n);
+  struct Bad {
+    float x, y;
+    bool finite;
+  };
+  // 1e30^2 overflows to inf; inf - inf is NaN; 1e19^2 = 1e38 is finite.
+  for (const Bad& bad : {Bad{1e30f, 0.0f, false}, Bad{1e30f, -1e30f, false}, Bad{1e19f, 0.0f, true}})
+    for (std::size_t r = 0; r < m; ++r)
+      for (std::size_t c = 0; c < n; ++c) {
+        std::vector<float> z(m * d, 0.0f), key(n * d, 0.0f);
+        for (std::size_t i = 0; i < m; ++i) z[i * d] = 1.0f;
+        for (std::size_t j = 0; j < n; ++j) key[j * d] = 1.0f;
+        z[r * d + 1] = bad.x;
+        z[r * d + 2] = bad.y;
+        key[c * d + 1] = key[c * d + 2] = bad.x;
+        KeysTransposed<float> kt;
+        kt.build(key.data(), n, d, d);
+        bool finite = !bad.finite;
+        const float mx = score_tile(z.data(), m, kt, 0, n, 1.0f, s.data(), n, finite);
+        ASSERT_EQ(finite, bad.finite) << "x " << bad.x << " y " << bad.y << " at " << r << "," << c;
+        if (bad.finite) {
+          ASSERT_EQ(mx, s[r * n + c]) << r << "," << c;
+        }
+      }
+}
+
+// The forward with the kernels and with cblas: the same attention up to the
+// summation order of the tile products (both also meet the reference in
+// test_exact_attention.cpp); windows and k = 2, 3, 4.
+TEST(tile_gemm, ExactForwardAgreesWithTheCblasPath) {
+  if (!tile_gemm_supported()) GTEST_SKIP() << "no AVX-512F in this CPU: the tile kernels are never called";
+  std::mt19937_64 rng(5);
+  struct Case {
+    int k;
+    std::size_t n, d, dv;
+    bool window;
+  };
+  for (const Case& c : {Case{2, 300, 24, 19, false}, Case{3, 150, 64, 64, false}, Case{3, 200, 17, 40, true},
+                        Case{4, 40, 9, 33, false}}) {
+    const std::vector<float> q = uniform<float>(c.n * c.d, rng);
+    std::vector<std::vector<float>> kstore, vstore;
+    std::vector<MatrixView<float>> keys, values;
+    for (int p = 0; p + 1 < c.k; ++p) {
+      kstore.push_back(uniform<float>(c.n * c.d, rng));
+      vstore.push_back(uniform<float>(c.n * c.dv, rng));
+    }
+    for (int p = 0; p + 1 < c.k; ++p) {
+      keys.push_back({kstore[p].data(), c.n, c.d, 0});
+      values.push_back({vstore[p].data(), c.n, c.dv, 0});
+    }
+    ExactOptions on, off;
+    on.precision = off.precision = Precision::float32;
+    on.threads = off.threads = 2;
+    if (c.window) on.window = off.window = CausalWindow{70, 9};
+    off.tuning.tile_kernels = false;
+    std::vector<float> o_on(c.n * c.dv), o_off(c.n * c.dv);
+    std::vector<double> l_on(c.n), l_off(c.n);
+    exact_forward<float>({q.data(), c.n, c.d, 0}, keys, values, on, {o_on.data(), c.n, c.dv, 0}, l_on.data());
+    exact_forward<float>({q.data(), c.n, c.d, 0}, keys, values, off, {o_off.data(), c.n, c.dv, 0}, l_off.data());
+    for (std::size_t i = 0; i < c.n; ++i) {
+      ASSERT_NEAR(l_on[i], l_off[i], 1e-5 * std::max(1.0, std::abs(l_off[i]))) << "k " << c.k << " row " << i;
+      for (std::size_t t = 0; t < c.dv; ++t)
+        ASSERT_NEAR(o_on[i * c.dv + t], o_off[i * c.dv + t], 1e-5) << "k " << c.k << " row " << i;
+    }
+  }
+}
+
+// The backward from dO with the kernels and with cblas (float and double,
+// k = 2, 3 with and without a window, 4): the same gradients up to the
+// summation order of the tile products.
+template <class T>
+void backward_agrees(double tol) {
+  std::mt19937_64 rng(9);
+  struct Case {
+    int k;
+    std::size_t n, d, dv;
+    bool window;
+  };
+  for (const Case& c : {Case{2, 90, 24, 19, false}, Case{3, 70, 64, 64, false}, Case{3, 80, 17, 40, true},
+                        Case{4, 20, 9, 33, false}}) {
+    const std::vector<T> q = uniform<T>(c.n * c.d, rng), dout = uniform<T>(c.n * c.dv, rng);
+    std::vector<std::vector<T>> kstore, vstore;
+    std::vector<MatrixView<T>> keys, values;
+    for (int p = 0; p + 1 < c.k; ++p) {
+      kstore.push_back(uniform<T>(c.n * c.d, rng));
+      vstore.push_back(uniform<T>(c.n * c.dv, rng));
+    }
+    for (int p = 0; p + 1 < c.k; ++p) {
+      keys.push_back({kstore[p].data(), c.n, c.d, 0});
+      values.push_back({vstore[p].data(), c.n, c.dv, 0});
+    }
+    BackwardOptions on, off;
+    on.threads = off.threads = 2;
+    if (c.window) on.window = off.window = CausalWindow{50, 7};
+    off.tuning.tile_kernels = false;
+    const std::size_t sides = std::size_t(c.k - 1);
+    std::vector<std::vector<T>> grads[2];
+    for (int which = 0; which < 2; ++which) {
+      std::vector<std::vector<T>>& g = grads[which];
+      g.assign(1 + 2 * sides, {});
+      g[0].assign(c.n * c.d, T(0));
+      std::vector<MutableMatrixView<T>> dk, dv;
+      for (std::size_t p = 0; p < sides; ++p) {
+        g[1 + p].assign(c.n * c.d, T(0));
+        g[1 + sides + p].assign(c.n * c.dv, T(0));
+        dk.push_back({g[1 + p].data(), c.n, c.d, 0});
+        dv.push_back({g[1 + sides + p].data(), c.n, c.dv, 0});
+      }
+      exact_backward<T>({q.data(), c.n, c.d, 0}, keys, values, {dout.data(), c.n, c.dv, 0}, nullptr,
+                        which == 0 ? on : off, {g[0].data(), c.n, c.d, 0}, dk, dv);
+    }
+    for (std::size_t m = 0; m < grads[0].size(); ++m) {
+      double scale = 0;
+      for (T x : grads[1][m]) scale = std::max(scale, double(std::abs(x)));
+      for (std::size_t t = 0; t < grads[0][m].size(); ++t)
+        ASSERT_NEAR(double(grads[0][m][t]), double(grads[1][m][t]), tol * std::max(1.0, scale))
+            << "k " << c.k << " gradient " << m << " entry " << t;
+    }
+  }
+}
+
+TEST(tile_gemm, ExactBackwardAgreesWithTheCblasPath) {
+  if (!tile_gemm_supported()) GTEST_SKIP() << "no AVX-512F in this CPU: the tile kernels are never called";
+  backward_agrees<float>(2e-5);
+  backward_agrees<double>(1e-12);
+}
