@@ -73,16 +73,21 @@ struct TileMax {
   bool finite;
 };
 
+// Terms per exp_shifted_sum call and rows per T partial sum of absorb_tile.
+inline constexpr std::size_t kExpRun = 512;
+inline constexpr std::size_t kRowGroup = 8;
+
 // Per-thread buffers: one score tile and a few vectors, O(tile_a tile_b).
 template <class T>
 struct Scratch {
   std::vector<T> s;        // tile_a x tile_b scores, then probabilities
   std::vector<T> w;        // tile_a_wide x d_v: P V_b
   std::vector<T> vp;       // (prefix + 1) x d_v: prefix value products
+  std::vector<T> part;     // d_v: a group of rows of the weighted row sum
   std::vector<double> u;   // d_v
   std::vector<double> acc; // d_v
   explicit Scratch(const Problem<T>& p)
-      : s(p.tile_a * p.tile_b), w(p.tile_a_wide * p.dv), vp((p.prefix() + 1) * p.dv, T(1)), u(p.dv),
+      : s(p.tile_a * p.tile_b), w(p.tile_a_wide * p.dv), vp((p.prefix() + 1) * p.dv, T(1)), part(p.dv), u(p.dv),
         acc(p.dv) {}
 };
 
@@ -314,19 +319,32 @@ class RowAttention {
       for (double& x : w_.acc) x *= alpha;
       m_ = mt;
     }
-    // Each row's sum is short (tile_b terms) in T, then added in double.
-    for (std::size_t r = 0; r < ba; ++r) l_ += static_cast<double>(exp_shifted_sum(s + r * bb, bb, m_));
+    // Runs of whole rows of about kExpRun terms (one row at the default
+    // tile_b; 16 rows of a window's 32 keys, which one call each would
+    // spend on call and horizontal-sum overhead), summed in T, then added
+    // in double.
+    const std::size_t run = std::max<std::size_t>(1, kExpRun / bb);
+    for (std::size_t r = 0; r < ba; r += run)
+      l_ += static_cast<double>(exp_shifted_sum(s + r * bb, std::min(run, ba - r) * bb, m_));
     const Side<T>& a = p_.sides[p_.prefix()];
     const Side<T>& b = p_.sides[p_.prefix() + 1];
     if (p_.kt)
       kernel::value_tile(s, ba, bb, bb, b.value + b0 * b.value_ld, b.value_ld, dv, w_.w.data());
     else
       gemm(false, false, ba, dv, bb, T(1), s, bb, b.value + b0 * b.value_ld, b.value_ld, T(0), w_.w.data(), dv);
+    // u = sum_r V_a[a0 + r] (.) W[r]: groups of kRowGroup rows summed in T,
+    // then added in double (a conversion and a double add per group, not
+    // per row: a window's tall tiles have 512 rows).
     std::fill(w_.u.begin(), w_.u.end(), 0.0);
-    for (std::size_t r = 0; r < ba; ++r) {
-      const T* va = a.value + (a0 + r) * a.value_ld;
-      const T* wr = w_.w.data() + r * dv;
-      for (std::size_t c = 0; c < dv; ++c) w_.u[c] += static_cast<double>(va[c] * wr[c]);
+    T* part = w_.part.data();
+    for (std::size_t r0 = 0; r0 < ba; r0 += kRowGroup) {
+      std::fill(part, part + dv, T(0));
+      for (std::size_t r = r0; r < std::min(ba, r0 + kRowGroup); ++r) {
+        const T* va = a.value + (a0 + r) * a.value_ld;
+        const T* wr = w_.w.data() + r * dv;
+        for (std::size_t c = 0; c < dv; ++c) part[c] += va[c] * wr[c];
+      }
+      for (std::size_t c = 0; c < dv; ++c) w_.u[c] += static_cast<double>(part[c]);
     }
     for (std::size_t c = 0; c < dv; ++c) w_.acc[c] += static_cast<double>(vp[c]) * w_.u[c];
   }
