@@ -97,8 +97,17 @@ struct TileMax {
   typename Zmm<T>::V probe;
 };
 
-inline constexpr int kScoreRows = 8;
-inline constexpr int kValueRows = 12;
+inline constexpr int kRows = 12;
+
+// Rows of the next block when `rest` rows are left: 12 while the remainder
+// stays a full block, and two blocks of 8 rather than 12 + 4 (a 4-row block
+// has 8 accumulators, too few to cover the FMA latency: it ran at ~60 % of
+// the 12-row block's speed on the forward's 64-row tiles).
+inline std::size_t block_rows(std::size_t rest) {
+  if (rest >= kRows + 8 || rest == kRows) return kRows;
+  if (rest > kRows) return 8;
+  return rest;
+}
 
 // S[r][0 .. ncols) = scale * sum_t z[r][t] kt[t][0 .. ncols) for r < MR, with
 // 1 <= ncols <= 2 lanes; kt has 2 lanes readable in every row.
@@ -152,10 +161,14 @@ SETHKIT_AVX512 T score_tile_avx512(const T* z, std::size_t m, const KeysTranspos
   for (std::size_t c = 0; c < n; c += kCols) {
     const T* panel = kt.data.data() + b0 + c;
     const std::size_t ncols = std::min(kCols, n - c);
-    std::size_t r = 0;
-    for (; r + kScoreRows <= m; r += kScoreRows)
-      score_block<T, kScoreRows>(z + r * d, d, panel, kt.ld, ncols, scale, s + r * ld_s + c, ld_s, tile);
-    score_rest<T, kScoreRows - 1>(m - r, z + r * d, d, panel, kt.ld, ncols, scale, s + r * ld_s + c, ld_s, tile);
+    for (std::size_t r = 0; r < m;) {
+      const std::size_t rows = block_rows(m - r);
+      if (rows == kRows)
+        score_block<T, kRows>(z + r * d, d, panel, kt.ld, ncols, scale, s + r * ld_s + c, ld_s, tile);
+      else
+        score_rest<T, kRows - 1>(rows, z + r * d, d, panel, kt.ld, ncols, scale, s + r * ld_s + c, ld_s, tile);
+      r += rows;
+    }
   }
   finite = Z::nonzero(tile.probe) == 0;
   return Z::reduce_max(tile.max);
@@ -189,16 +202,6 @@ SETHKIT_AVX512 void value_block(const T* p, std::size_t ld_p, std::size_t kk, co
   }
 }
 
-// Rows of the next block when `rest` rows are left: 12 while the remainder
-// stays a full block, and two blocks of 8 rather than 12 + 4 (a 4-row block
-// has 8 accumulators, too few to cover the FMA latency: it ran at ~60 % of
-// the 12-row block's speed on the forward's 64-row tiles).
-inline std::size_t value_rows(std::size_t rest) {
-  if (rest >= kValueRows + 8 || rest == kValueRows) return kValueRows;
-  if (rest > kValueRows) return 8;
-  return rest;
-}
-
 template <class T, int R>
 SETHKIT_AVX512 void value_rest(std::size_t rows, const T* p, std::size_t ld_p, std::size_t kk, const T* v,
                                std::size_t ld_v, std::size_t ncols, T* w, std::size_t ld_w) {
@@ -215,11 +218,11 @@ SETHKIT_AVX512 void value_tile_avx512(const T* p, std::size_t m, std::size_t kk,
   for (std::size_t c = 0; c < dv; c += kCols) {
     const std::size_t ncols = std::min(kCols, dv - c);
     for (std::size_t r = 0; r < m;) {
-      const std::size_t rows = value_rows(m - r);
-      if (rows == kValueRows)
-        value_block<T, kValueRows>(p + r * ld_p, ld_p, kk, v + c, ld_v, ncols, w + r * dv + c, dv);
+      const std::size_t rows = block_rows(m - r);
+      if (rows == kRows)
+        value_block<T, kRows>(p + r * ld_p, ld_p, kk, v + c, ld_v, ncols, w + r * dv + c, dv);
       else
-        value_rest<T, kValueRows - 1>(rows, p + r * ld_p, ld_p, kk, v + c, ld_v, ncols, w + r * dv + c, dv);
+        value_rest<T, kRows - 1>(rows, p + r * ld_p, ld_p, kk, v + c, ld_v, ncols, w + r * dv + c, dv);
       r += rows;
     }
   }
@@ -271,11 +274,11 @@ SETHKIT_AVX512 void transposed_tile_avx512(const T* a, std::size_t kk, std::size
   for (std::size_t col = 0; col < n; col += kCols) {
     const std::size_t ncols = std::min(kCols, n - col);
     for (std::size_t r = 0; r < m;) {
-      const std::size_t rows = value_rows(m - r);
-      if (rows == kValueRows)
-        transposed_block<T, kValueRows>(a + r, ld_a, kk, b + col, ld_b, ncols, alpha, c + r * ld_c + col, ld_c);
+      const std::size_t rows = block_rows(m - r);
+      if (rows == kRows)
+        transposed_block<T, kRows>(a + r, ld_a, kk, b + col, ld_b, ncols, alpha, c + r * ld_c + col, ld_c);
       else
-        transposed_rest<T, kValueRows - 1>(rows, a + r, ld_a, kk, b + col, ld_b, ncols, alpha, c + r * ld_c + col,
+        transposed_rest<T, kRows - 1>(rows, a + r, ld_a, kk, b + col, ld_b, ncols, alpha, c + r * ld_c + col,
                                            ld_c);
       r += rows;
     }
