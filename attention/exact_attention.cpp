@@ -11,13 +11,15 @@
 // For k = 2 a unit side (one row of ones, value row of ones) plays "a", so one
 // code path serves every k. Per query row the work is
 //   for each prefix tuple (j_1..j_{k-3}):   qp = q (.) K_1[j_1] (.) ...
-//     for each tile a0 (tile_a rows of K_a):  Z = qp (.) K_a[a0..]
-//       for each tile b0 (tile_b rows of K_b):
+//     for each tile b0 (tile_b rows of K_b):
+//       for each tile a0 (tile_a rows of K_a):  Z = qp (.) K_a[a0..]
 //         S = scale * Z K_b[b0..]^T                       (GEMM)
 //         absorb S into the online softmax                (see absorb_tile)
 //         W = P V_b[b0..]                                 (GEMM)
 //         acc += vp (.) sum_r V_a[a0+r] (.) W[r]          (weighted row sum)
-// with vp = V_1[j_1] (.) ... the prefix value product.
+// with vp = V_1[j_1] (.) ... the prefix value product. The two GEMMs run on
+// the AVX-512 micro-kernels of tile_gemm.hpp where the CPU has them
+// (ExactTuning::tile_kernels), else through cblas.
 #include "attention/exact_attention.hpp"
 
 #include <algorithm>
@@ -277,7 +279,7 @@ class RowAttention {
   // The b-tiles outside, the a-tiles inside: a K_b tile (and its V_b rows)
   // stays in L2 while all of K_a streams past it, instead of all of K_b
   // streaming past every a-tile (tile_b / tile_a = 8 times less traffic at
-  // the defaults; at n = 1024 and d = 64 K_b and V_b outgrow a 1 MiB L2 in
+  // the defaults; K_b and V_b alone are 1 MiB at n = 1024, d = 64 in
   // double). Z is formed again for every tile when K_a has more than one
   // (ba x d products next to the ba x bb x d of the GEMM).
   void tiles(const T* vp) {

@@ -18,6 +18,8 @@
 //       paper: M_i^T += (G A3 rows)^T A2 rows                   (GEMMs)
 //     dQ_i += scale kp (.) u, kp = K_1[j_1] (.) ...; the prefix sides get u
 //     and w times q (or dO) and the other prefix rows.
+// The six tile GEMMs run on the AVX-512 micro-kernels of tile_gemm.hpp where
+// the CPU has them (GradientTuning::tile_kernels), else through cblas.
 #include "attention/exact_backward.hpp"
 
 #include <cblas.h>

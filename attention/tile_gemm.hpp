@@ -30,7 +30,8 @@ bool tile_gemm_supported();
 
 // K_b^T: row t (t < d) holds K_b[j][t] at column j; ld >= rows + 32 with
 // zeros past rows, so a kernel's full-width load at any j < rows stays in the
-// buffer (the extra columns are masked out of every result).
+// buffer (the extra columns are masked out of every result). The backward
+// keeps V_b^T in one too (its dP = Zv V_b^T is a score_tile with d = d_v).
 template <class T>
 struct KeysTransposed {
   std::vector<T> data;

@@ -10,8 +10,10 @@
 // Flops counted: forward 4 n^3 d (S = Z K_b^T and W = P V_b, paper 001
 // Definition 1.1 with Lemma C.3's factored products), backward 12 n^3 d (the
 // six tile GEMMs of exact_backward.cpp). Printed per size: GFLOP/s, the ratio
-// to the GEMM peak, backward time over forward time, and 2-thread time over
-// 1-thread time. Windows (FBGEMM's w1 = 512, w2 = 32) at --window-seq:
+// to the GEMM peak, backward time over forward time, and 1-thread time over
+// 2-thread time; every ratio the median over --reps repetitions of a pair
+// measured side by side (the peak again beside each repetition: see
+// run_precision). Windows (FBGEMM's w1 = 512, w2 = 32) at --window-seq:
 // seconds per allowed tuple over full attention's seconds per tuple at the
 // largest --sizes entry.
 //
@@ -105,6 +107,14 @@ double best_seconds(int reps, F&& f) {
   return best;
 }
 
+// The median (0 for none).
+double median(std::vector<double> x) {
+  if (x.empty()) return 0;
+  std::sort(x.begin(), x.end());
+  const std::size_t h = x.size() / 2;
+  return x.size() % 2 ? x[h] : 0.5 * (x[h - 1] + x[h]);
+}
+
 template <class T>
 std::vector<T> uniform(std::mt19937_64& rng, std::size_t n) {
   std::uniform_real_distribution<double> u(-1, 1);
@@ -184,13 +194,14 @@ struct Inputs {
 
 template <class T>
 void run_precision(const Args& a, const char* name) {
-  // The peak is measured again beside every size (pk_GF/s: the best of the
-  // first measurement and that one), so a machine whose speed drifts during
-  // the run (a shared virtual machine) is compared with its own best at
-  // about the same time, never with a slow moment; a higher peak only
-  // lowers the ratios.
+  // Every repetition measures the peak again right beside the kernel and
+  // takes the ratio of that pair; the figures printed are the medians of
+  // the pairs' ratios (and of the 1-thread / 2-thread time pairs). On a
+  // shared virtual machine whose speed drifts over seconds to minutes, a
+  // pair sees the same machine, where a peak taken once at the start could
+  // be a fast or a slow moment. Times are the best of the repetitions.
   GemmPeak<T> gemm_peak(a.peak_n);
-  double peak = gemm_peak.measure(a.threads, a.reps);
+  const double peak = gemm_peak.measure(a.threads, a.reps);
   const double peak1 = gemm_peak.measure(1, a.reps);
   std::printf("\n%s: %cgemm peak (n = %zu, best of %d): %.1f GFLOP/s on %d threads, %.1f on 1\n", name,
               sizeof(T) == 4 ? 's' : 'd', a.peak_n, a.reps, peak, a.threads, peak1);
@@ -200,18 +211,31 @@ void run_precision(const Args& a, const char* name) {
   for (std::size_t n : a.sizes) {
     Inputs<T> in(n);
     in.forward(a.threads, std::nullopt);  // warm-up, and O / log D for the backward
-    const double f = best_seconds(a.reps, [&] { in.forward(a.threads, std::nullopt); });
-    const double b = a.backward ? best_seconds(a.reps, [&] { in.backward(a.threads, std::nullopt); }) : 0.0;
-    peak = std::max(peak, gemm_peak.measure(a.threads, a.reps));
-    double f1 = 0, b1 = 0;
-    if (a.one_thread) {
-      f1 = best_seconds(a.reps, [&] { in.forward(1, std::nullopt); });
-      if (a.backward) b1 = best_seconds(a.reps, [&] { in.backward(1, std::nullopt); });
-    }
     const double n3d = double(n) * double(n) * double(n) * double(kD);
-    const double fg = 4 * n3d / f / 1e9, bg = 12 * n3d / b / 1e9;
-    std::printf("%6zu %10.4f %10.1f %8.3f %10.4f %10.1f %8.3f %8.3f %9.3f %9.3f %9.1f\n", n, f, fg, fg / peak, b, bg,
-                bg / peak, b / f, f1 / f, b1 / b, peak);
+    double f = 1e300, b = 1e300, best_peak = 0;
+    std::vector<double> fwd_pk, bwd_pk, bwd_fwd, fwd_scale, bwd_scale;
+    for (int rep = 0; rep < a.reps; ++rep) {
+      const double pk = gemm_peak.measure(a.threads, 1);
+      best_peak = std::max(best_peak, pk);
+      const double tf = best_seconds(1, [&] { in.forward(a.threads, std::nullopt); });
+      f = std::min(f, tf);
+      fwd_pk.push_back(4 * n3d / tf / 1e9 / pk);
+      double tb = 0;
+      if (a.backward) {
+        tb = best_seconds(1, [&] { in.backward(a.threads, std::nullopt); });
+        b = std::min(b, tb);
+        bwd_pk.push_back(12 * n3d / tb / 1e9 / pk);
+        bwd_fwd.push_back(tb / tf);
+      }
+      if (a.one_thread) {
+        fwd_scale.push_back(best_seconds(1, [&] { in.forward(1, std::nullopt); }) / tf);
+        if (a.backward) bwd_scale.push_back(best_seconds(1, [&] { in.backward(1, std::nullopt); }) / tb);
+      }
+    }
+    const double fg = 4 * n3d / f / 1e9, bg = a.backward ? 12 * n3d / b / 1e9 : 0.0;
+    std::printf("%6zu %10.4f %10.1f %8.3f %10.4f %10.1f %8.3f %8.3f %9.3f %9.3f %9.1f\n", n, f, fg, median(fwd_pk),
+                a.backward ? b : 0.0, bg, median(bwd_pk), median(bwd_fwd), median(fwd_scale), median(bwd_scale),
+                best_peak);
     full_per_tuple = f / (double(n) * double(n) * double(n));
   }
   if (a.window_seq > 0) {

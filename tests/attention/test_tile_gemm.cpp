@@ -126,6 +126,31 @@ void every_remainder() {
       for (std::size_t n : {1, 7, 16, 17, 32, 33, 64, 65}) check_transposed<T>(kk, m, n, rng);
 }
 
+// One attention problem of the cases below: k, sizes, window on or off, and
+// random operands (Q, K_p, V_p, dO) with views of them.
+struct Case {
+  int k;
+  std::size_t n, d, dv;
+  bool window;
+};
+
+template <class T>
+struct Operands {
+  std::vector<T> q, d_out;
+  std::vector<std::vector<T>> key_store, value_store;
+  std::vector<MatrixView<T>> keys, values;
+  Operands(const Case& c, std::mt19937_64& rng) : q(uniform<T>(c.n * c.d, rng)), d_out(uniform<T>(c.n * c.dv, rng)) {
+    for (int p = 0; p + 1 < c.k; ++p) {
+      key_store.push_back(uniform<T>(c.n * c.d, rng));
+      value_store.push_back(uniform<T>(c.n * c.dv, rng));
+    }
+    for (int p = 0; p + 1 < c.k; ++p) {
+      keys.push_back({key_store[p].data(), c.n, c.d, 0});
+      values.push_back({value_store[p].data(), c.n, c.dv, 0});
+    }
+  }
+};
+
 }  // namespace
 
 TEST(tile_gemm, FloatKernelsMatchTheTripleLoopOnEveryRemainder) {
@@ -178,24 +203,12 @@ TEST(tile_gemm, FinitenessFlagSeesEveryPosition) {
 TEST(tile_gemm, ExactForwardAgreesWithTheCblasPath) {
   if (!tile_gemm_supported()) GTEST_SKIP() << "no AVX-512F in this CPU: the tile kernels are never called";
   std::mt19937_64 rng(5);
-  struct Case {
-    int k;
-    std::size_t n, d, dv;
-    bool window;
-  };
   for (const Case& c : {Case{2, 300, 24, 19, false}, Case{3, 150, 64, 64, false}, Case{3, 200, 17, 40, true},
                         Case{4, 40, 9, 33, false}}) {
-    const std::vector<float> q = uniform<float>(c.n * c.d, rng);
-    std::vector<std::vector<float>> kstore, vstore;
-    std::vector<MatrixView<float>> keys, values;
-    for (int p = 0; p + 1 < c.k; ++p) {
-      kstore.push_back(uniform<float>(c.n * c.d, rng));
-      vstore.push_back(uniform<float>(c.n * c.dv, rng));
-    }
-    for (int p = 0; p + 1 < c.k; ++p) {
-      keys.push_back({kstore[p].data(), c.n, c.d, 0});
-      values.push_back({vstore[p].data(), c.n, c.dv, 0});
-    }
+    const Operands<float> x(c, rng);
+    const auto& q = x.q;
+    const auto& keys = x.keys;
+    const auto& values = x.values;
     ExactOptions on, off;
     on.precision = off.precision = Precision::float32;
     on.threads = off.threads = 2;
@@ -219,24 +232,13 @@ TEST(tile_gemm, ExactForwardAgreesWithTheCblasPath) {
 template <class T>
 void backward_agrees(double tol) {
   std::mt19937_64 rng(9);
-  struct Case {
-    int k;
-    std::size_t n, d, dv;
-    bool window;
-  };
   for (const Case& c : {Case{2, 90, 24, 19, false}, Case{3, 70, 64, 64, false}, Case{3, 80, 17, 40, true},
                         Case{4, 20, 9, 33, false}}) {
-    const std::vector<T> q = uniform<T>(c.n * c.d, rng), dout = uniform<T>(c.n * c.dv, rng);
-    std::vector<std::vector<T>> kstore, vstore;
-    std::vector<MatrixView<T>> keys, values;
-    for (int p = 0; p + 1 < c.k; ++p) {
-      kstore.push_back(uniform<T>(c.n * c.d, rng));
-      vstore.push_back(uniform<T>(c.n * c.dv, rng));
-    }
-    for (int p = 0; p + 1 < c.k; ++p) {
-      keys.push_back({kstore[p].data(), c.n, c.d, 0});
-      values.push_back({vstore[p].data(), c.n, c.dv, 0});
-    }
+    const Operands<T> x(c, rng);
+    const auto& q = x.q;
+    const auto& dout = x.d_out;
+    const auto& keys = x.keys;
+    const auto& values = x.values;
     BackwardOptions on, off;
     on.threads = off.threads = 2;
     if (c.window) on.window = off.window = CausalWindow{50, 7};
