@@ -1,19 +1,22 @@
-// AVX-512 micro-kernels of the exact forward's tile products (see
-// tile_gemm.hpp for what they replace and why).
+// AVX-512 micro-kernels of the exact forward's and backward's tile products
+// (see tile_gemm.hpp for what they replace and why).
 //
-// Both kernels keep an MR x (2 vectors) block of C in registers and walk the
-// inner dimension once, one broadcast of the left operand and two vector
-// loads of the right one per step (FMA-bound: 2 MR FMAs per 2 + MR loads).
-//  - score: MR = 8 rows of Z, 2 vectors of key columns from K_b^T; the
+// All three kernels keep a 12 x (2 vectors) block of C in registers (24
+// accumulators, the most that leave registers for the operands) and walk the
+// inner dimension once: per step two vector loads of the right operand and
+// 12 broadcasts of the left one for 24 FMAs (FMA-bound; 12 rows rather than
+// 8 also keep the front end under its 4 uops a cycle).
+//  - score: rows of Z against 2 vectors of key columns from K_b^T; the
 //    d x (2 vectors) panel stays in L1 while every row block of the tile
 //    passes over it. The epilogue scales, stores under a column mask and
-//    folds the block into the tile's running maximum and finiteness flag.
-//  - value: MR = 12 rows of P (24 accumulators, the most that leave
-//    registers for the loads), 2 vectors of V_b columns; a d_v that is not a
+//    folds the block into the tile's running maximum and finiteness probe.
+//  - value: rows of P against 2 vectors of V_b columns; a d_v that is not a
 //    multiple of the vector width is loaded and stored under masks, never
 //    read past a row.
-// Rows left over from MR run the same kernel with a smaller MR (a template
-// argument, so every block is fully unrolled); value_rows picks the blocks.
+//  - transposed: C += alpha A^T B, A read down 12 adjacent columns (the
+//    backward's P^T Zv and G^T Z without transposing P or G).
+// Rows left over run the same kernel with a smaller MR (a template argument,
+// so every block is fully unrolled); block_rows picks the blocks.
 #include "attention/tile_gemm.hpp"
 
 #include <immintrin.h>
