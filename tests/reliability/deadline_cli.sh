@@ -20,10 +20,14 @@ expect_timeout() {
 }
 no_output() { [ -z "$(ls -A "$1" 2>/dev/null)" ] || fail "an output was left behind in $1: $(ls -A "$1")"; }
 
-# grad: an exact backward over 256 x 256 x 256 key tuples (seconds of work).
-python3 - "$T/grad-in" <<'PY' || fail "cannot write the gradient instance"
+# grad: an exact backward over 512 x 512 x 512 key tuples (over a second of
+# work single-threaded; 256 rows a side took 0.16 s on the AVX-512 tile
+# kernels, under the 0.3 s timeout), and the reference backend over 256 rows
+# a side (its own pair limit refuses 512; it is much slower per tuple).
+write_grad_instance() {
+python3 - "$1" "$2" <<'PY' || fail "cannot write the gradient instance $1"
 import os, struct, sys
-d = sys.argv[1]
+d, n = sys.argv[1], int(sys.argv[2])
 os.makedirs(d, exist_ok=True)
 def npy(name, rows, cols):
     header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, cols)
@@ -32,13 +36,16 @@ def npy(name, rows, cols):
     with open(os.path.join(d, name), "wb") as f:
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
         f.write(struct.pack("<%dd" % len(values), *values))
-for name in ("Q.npy", "K1.npy", "K2.npy"): npy(name, 256, 32)
-for name in ("V1.npy", "V2.npy"): npy(name, 256, 16)
-npy("E.npy", 256, 16)
+for name in ("Q.npy", "K1.npy", "K2.npy"): npy(name, n, 32)
+for name in ("V1.npy", "V2.npy"): npy(name, n, 16)
+npy("E.npy", n, 16)
 PY
+}
+write_grad_instance "$T/grad-in" 512
+write_grad_instance "$T/grad-ref" 256
 mkdir -p "$T/grad-out-parent"
 expect_timeout 0.3 grad "$T/grad-in" --target "$T/grad-in/E.npy" --threads 1 -o "$T/grad-out-parent/g"
-expect_timeout 0.3 grad "$T/grad-in" --target "$T/grad-in/E.npy" --backend reference -o "$T/grad-out-parent/r"
+expect_timeout 0.3 grad "$T/grad-ref" --target "$T/grad-ref/E.npy" --backend reference -o "$T/grad-out-parent/r"
 no_output "$T/grad-out-parent"
 
 # protocol: the exact analysis enumerates every set tuple and Merlin message.
