@@ -456,10 +456,7 @@ double working_bytes(std::size_t n_q, std::size_t n_rows, std::size_t d, std::si
   const double partials = parts > 1 ? 8.0 * double(n_rows * parts) * (double(dv) + 2.0) : 0.0;
   // K_b^T of the tile kernels, shared by the threads; counted whether or not
   // this CPU has them, so a limit refuses the same sizes on every machine.
-  const double transposed =
-      d > 0 && t.tile_kernels
-          ? (scalar == 4 ? kernel::KeysTransposed<float>::bytes(len_b, d) : kernel::KeysTransposed<double>::bytes(len_b, d))
-          : 0.0;
+  const double transposed = d > 0 && t.tile_kernels ? kernel::transposed_bytes(len_b, d, scalar) : 0.0;
   return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied + double(threads) * per_thread + partials +
          transposed;
 }

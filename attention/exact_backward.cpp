@@ -397,7 +397,8 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   // refuses the same sizes everywhere (as the forward's, exact_attention.cpp).
   const std::size_t n_b = p.sides.back().rows;
   const double transposed =
-      tuning.tile_kernels ? kernel::KeysTransposed<T>::bytes(n_b, d) + kernel::KeysTransposed<T>::bytes(n_b, dv) : 0.0;
+      tuning.tile_kernels ? kernel::transposed_bytes(n_b, d, sizeof(T)) + kernel::transposed_bytes(n_b, dv, sizeof(T))
+                          : 0.0;
   const double bytes = double(plan.chunks) * acc_bytes + double(threads) * Scratch<T>::bytes(p) + 8.0 * n_q +
                        8.0 * side_entries + (forward ? double(n_q) * (8.0 + sizeof(T) * double(dv)) : 0.0) +
                        transposed;

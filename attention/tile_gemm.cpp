@@ -95,7 +95,7 @@ typename Zmm<T>::M lane_mask(std::ptrdiff_t n) {
 // NaN give NaN, which stays) -- one FMA a vector, where a compare, a mask
 // OR and a subtraction would take three.
 template <class T>
-struct TileMax {
+struct TileState {
   typename Zmm<T>::V max;
   typename Zmm<T>::V probe;
 };
@@ -116,7 +116,7 @@ inline std::size_t block_rows(std::size_t rest) {
 // 1 <= ncols <= 2 lanes; kt has 2 lanes readable in every row.
 template <class T, int MR>
 SETHKIT_AVX512 void score_block(const T* z, std::size_t d, const T* kt, std::size_t ld, std::size_t ncols, T scale,
-                                T* s, std::size_t ld_s, TileMax<T>& tile) {
+                                T* s, std::size_t ld_s, TileState<T>& tile) {
   using Z = Zmm<T>;
   using V = typename Z::V;
   constexpr int L = Z::kLanes;
@@ -147,7 +147,7 @@ SETHKIT_AVX512 void score_block(const T* z, std::size_t d, const T* kt, std::siz
 // score_block for the `rows` (< R + 1) rows left over.
 template <class T, int R>
 SETHKIT_AVX512 void score_rest(std::size_t rows, const T* z, std::size_t d, const T* kt, std::size_t ld,
-                               std::size_t ncols, T scale, T* s, std::size_t ld_s, TileMax<T>& tile) {
+                               std::size_t ncols, T scale, T* s, std::size_t ld_s, TileState<T>& tile) {
   if constexpr (R >= 1) {
     if (rows == R) return score_block<T, R>(z, d, kt, ld, ncols, scale, s, ld_s, tile);
     score_rest<T, R - 1>(rows, z, d, kt, ld, ncols, scale, s, ld_s, tile);
@@ -160,7 +160,7 @@ SETHKIT_AVX512 T score_tile_avx512(const T* z, std::size_t m, const KeysTranspos
   using Z = Zmm<T>;
   constexpr std::size_t kCols = 2 * Z::kLanes;
   const std::size_t d = kt.d;
-  TileMax<T> tile{Z::set1(-std::numeric_limits<T>::infinity()), Z::zero()};
+  TileState<T> tile{Z::set1(-std::numeric_limits<T>::infinity()), Z::zero()};
   for (std::size_t c = 0; c < n; c += kCols) {
     const T* panel = kt.data.data() + b0 + c;
     const std::size_t ncols = std::min(kCols, n - c);
@@ -295,8 +295,7 @@ bool tile_gemm_supported() {
   return supported;
 }
 
-template <class T>
-std::size_t KeysTransposed<T>::leading_dimension(std::size_t rows) {
+std::size_t transposed_leading_dimension(std::size_t rows) {
   std::size_t ld = (rows + 15) / 16 * 16 + 32;
   if (ld % 256 == 0) ld += 16;
   return ld;
@@ -306,7 +305,7 @@ template <class T>
 void KeysTransposed<T>::build(const T* key, std::size_t n, std::size_t key_ld, std::size_t dim) {
   rows = n;
   d = dim;
-  ld = leading_dimension(n);
+  ld = transposed_leading_dimension(n);
   data.assign(d * ld, T(0));
   for (std::size_t j = 0; j < n; ++j)
     for (std::size_t t = 0; t < d; ++t) data[t * ld + j] = key[j * key_ld + t];

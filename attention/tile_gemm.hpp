@@ -36,14 +36,16 @@ template <class T>
 struct KeysTransposed {
   std::vector<T> data;
   std::size_t rows = 0, d = 0, ld = 0;
-  // The leading dimension for `rows` keys (off multiples of 256 scalars, so
-  // the d rows of one load column do not share an L1 set).
-  static std::size_t leading_dimension(std::size_t rows);
-  static double bytes(std::size_t rows, std::size_t d) {
-    return double(sizeof(T)) * double(d) * double(leading_dimension(rows));
-  }
   void build(const T* key, std::size_t rows, std::size_t key_ld, std::size_t d);
 };
+
+// The leading dimension of a KeysTransposed of `rows` keys (off multiples of
+// 256 scalars, so the d rows of one load column do not share an L1 set).
+std::size_t transposed_leading_dimension(std::size_t rows);
+// Its bytes for d columns of scalar_bytes each.
+inline double transposed_bytes(std::size_t rows, std::size_t d, std::size_t scalar_bytes) {
+  return double(scalar_bytes) * double(d) * double(transposed_leading_dimension(rows));
+}
 
 // S (m x n, row stride ld_s) = scale * Z (m x d, row stride d) K_b[b0 .. b0+n)^T
 // with d = kt.d, b0 + n <= kt.rows. Returns max S; finite = every entry of S
