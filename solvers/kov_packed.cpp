@@ -74,6 +74,38 @@ std::size_t tile_scalar(const uint64_t* pre, std::size_t words, const uint64_t* 
 }
 
 #if SETHKIT_KOV_X86
+// One word (d <= 64): does a run of `bodies` x 3 groups hold a zero tuple
+// with any of the 4 prefixes? VPTESTNMQ + KORB (the per-group form below)
+// spends a mask OR per test; here each VPTESTMQ is masked by its own running
+// mask (an AND chain of "nonzero", one uop a test) and the chains meet once
+// a run. Six chains, so no test waits on the one before (latency 3). Exact:
+// true iff some (prefix, vector) pair of the run is zero. A VPANDQ +
+// VPMINUQ path beside it (to test on port 0 as well) measured no faster
+// on this machine (Xeon model 207): 19.2 against this form's 20.0 G tuples/s
+// a thread, the per-group form 16.3-18.3.
+__attribute__((target("avx512f"), always_inline)) inline bool run_has_zero_w1(const __m512i (&p)[kBlock],
+                                                                              const uint64_t* c,
+                                                                              std::size_t bodies) {
+  __mmask8 k0 = 0xFF, k1 = 0xFF, k2 = 0xFF, k3 = 0xFF, k4 = 0xFF, k5 = 0xFF;
+  for (std::size_t i = 0; i < bodies; ++i, c += 3 * kLanes) {
+    const __m512i c0 = _mm512_load_si512(c), c1 = _mm512_load_si512(c + kLanes),
+                  c2 = _mm512_load_si512(c + 2 * kLanes);
+    k0 = _mm512_mask_test_epi64_mask(k0, p[0], c0);
+    k1 = _mm512_mask_test_epi64_mask(k1, p[1], c0);
+    k2 = _mm512_mask_test_epi64_mask(k2, p[2], c0);
+    k3 = _mm512_mask_test_epi64_mask(k3, p[3], c0);
+    k4 = _mm512_mask_test_epi64_mask(k4, p[0], c1);
+    k5 = _mm512_mask_test_epi64_mask(k5, p[1], c1);
+    k0 = _mm512_mask_test_epi64_mask(k0, p[2], c1);
+    k1 = _mm512_mask_test_epi64_mask(k1, p[3], c1);
+    k2 = _mm512_mask_test_epi64_mask(k2, p[0], c2);
+    k3 = _mm512_mask_test_epi64_mask(k3, p[1], c2);
+    k4 = _mm512_mask_test_epi64_mask(k4, p[2], c2);
+    k5 = _mm512_mask_test_epi64_mask(k5, p[3], c2);
+  }
+  return (unsigned(k0) & k1 & k2 & k3 & k4 & k5) != 0xFF;
+}
+
 // W > 0: the word count as a constant (prefix words stay in registers);
 // W == 0: any word count, broadcasts from memory.
 template <int W>
@@ -86,7 +118,14 @@ __attribute__((target("avx512f"))) std::size_t tile_avx512_w(const uint64_t* pre
     const __m512i p1 = _mm512_set1_epi64(static_cast<long long>(pre[1]));
     const __m512i p2 = _mm512_set1_epi64(static_cast<long long>(pre[2]));
     const __m512i p3 = _mm512_set1_epi64(static_cast<long long>(pre[3]));
+    const __m512i p[kBlock] = {p0, p1, p2, p3};
+    // Runs of 24 groups, then of 3; a run that holds a zero
+    // tuple, and the last few groups, are rescanned group by group below.
     std::size_t g = g0;
+    for (; g + 24 <= g1 && !run_has_zero_w1(p, groups + g * kLanes, 8); g += 24) {
+    }
+    for (; g + 3 <= g1 && !run_has_zero_w1(p, groups + g * kLanes, 1); g += 3) {
+    }
     for (; g + 2 <= g1; g += 2) {
       const __m512i c0 = _mm512_load_si512(groups + g * kLanes);
       const __m512i c1 = _mm512_load_si512(groups + (g + 1) * kLanes);
@@ -268,29 +307,46 @@ class ItemSearch {
 };
 
 #if SETHKIT_KOV_X86
-__attribute__((target("avx512f"))) std::size_t roof_avx512(const uint64_t* p, const Transposed& last) {
-  // One VPTESTNMQ and one masked add per 8 tuple-words; four independent
-  // counters so the adds do not wait on each other.
-  const __m512i one = _mm512_set1_epi64(1);
-  __m512i count[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
-                      _mm512_setzero_si512()};
-  const std::size_t words = last.words(), total = last.groups() * words;
-  const uint64_t* data = last.group(0);
-  std::size_t i = 0;  // word index over all groups: word i % words
-  for (std::size_t g = 0; g < last.groups(); ++g)
-    for (std::size_t w = 0; w < words; ++w, ++i) {
-      const __mmask8 m = _mm512_testn_epi64_mask(_mm512_set1_epi64(static_cast<long long>(p[w])),
-                                                 _mm512_load_si512(data + i * kLanes));
-      count[i & 3] = _mm512_mask_add_epi64(count[i & 3], m, count[i & 3], one);
+// `real` (1..4) prefixes of `pre` (kBlock rows, the rest all ones);
+// `nonzero` holds words x kBlock masks (scratch).
+__attribute__((target("avx512f"))) std::size_t roof_avx512(const uint64_t* pre, std::size_t real,
+                                                            const Transposed& last, std::vector<__mmask8>& nonzero) {
+  // Per 8 tuple-words one VPTESTMQ masked by its prefix's running "nonzero
+  // so far" mask: the AND + test-zero instruction at its issue rate and
+  // nothing else, each loaded vector tested against 4 prefixes in registers
+  // as the kernels do (four chains cover the test's latency of 3).
+  // Tiles of the last party as in the solver, so both read L1.
+  const std::size_t words = last.words(), stride = words * kLanes, groups = last.groups();
+  const std::size_t tile = std::max<std::size_t>(1, kTileBytes / (words * 64));
+  nonzero.assign(words * kBlock, 0xFF);  // (word, prefix)
+  for (std::size_t t0 = 0; t0 < groups; t0 += tile)
+    for (std::size_t w = 0; w < words; ++w) {
+      __m512i p[kBlock];
+      for (std::size_t b = 0; b < kBlock; ++b) p[b] = _mm512_set1_epi64(static_cast<long long>(pre[b * words + w]));
+      __mmask8* k = nonzero.data() + w * kBlock;
+      __mmask8 k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3];
+      const uint64_t* c = last.group(t0) + w * kLanes;
+      const std::size_t t1 = std::min(groups, t0 + tile);
+      auto test = [&](const uint64_t* at) __attribute__((target("avx512f"), always_inline)) {
+        const __m512i v = _mm512_load_si512(at);
+        k0 = _mm512_mask_test_epi64_mask(k0, p[0], v);
+        k1 = _mm512_mask_test_epi64_mask(k1, p[1], v);
+        k2 = _mm512_mask_test_epi64_mask(k2, p[2], v);
+        k3 = _mm512_mask_test_epi64_mask(k3, p[3], v);
+      };
+      std::size_t g = t0;
+      for (; g + 3 <= t1; g += 3, c += 3 * stride) {  // 12 tests a loop, as the kernel's runs
+        test(c);
+        test(c + stride);
+        test(c + 2 * stride);
+      }
+      for (; g < t1; ++g, c += stride) test(c);
+      k[0] = k0, k[1] = k1, k[2] = k2, k[3] = k3;
     }
-  (void)total;
-  alignas(64) uint64_t lanes[kLanes];
-  std::size_t sum = 0;
-  for (const __m512i& c : count) {
-    _mm512_store_si512(lanes, c);
-    for (uint64_t x : lanes) sum += std::size_t(x);
-  }
-  return sum;
+  std::size_t hits = 0;
+  for (std::size_t w = 0; w < words; ++w)
+    for (std::size_t b = 0; b < real; ++b) hits += nonzero[w * kBlock + b] != 0xFF;
+  return hits;
 }
 #endif
 
@@ -400,29 +456,39 @@ std::size_t kov_and_test_roof(const uint64_t* prefixes, std::size_t n_prefixes, 
                               std::size_t n_rows, std::size_t words, KOvKernel kernel) {
   kernel = resolve(kernel);
   // The same transposed data the solver scans; one AND + test-zero per
-  // tuple-word, counted, nothing else.
+  // tuple-word, nothing else. Padding vectors are all ones: a prefix word
+  // they AND to zero is zero, and then so is every real row's.
   PackedVectors party(n_rows, int(words * 64));
   for (std::size_t i = 0; i < n_rows; ++i) std::copy(rows + i * words, rows + (i + 1) * words, party.row(i));
   const Transposed last(party, words);
-  std::size_t count = 0;
-#pragma omp parallel for schedule(static) reduction(+ : count)
-  for (int64_t i = 0; i < static_cast<int64_t>(n_prefixes); ++i) {
-    const uint64_t* p = prefixes + std::size_t(i) * words;
+  std::size_t hits = 0;
+  const auto blocks = static_cast<int64_t>((n_prefixes + kBlock - 1) / kBlock);
+#pragma omp parallel reduction(+ : hits)
+  {
+    std::vector<uint64_t> block(kBlock * words);
+    std::vector<__mmask8> masks;
+#pragma omp for schedule(static)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const std::size_t first = std::size_t(blk) * kBlock, real = std::min(kBlock, n_prefixes - first);
 #if SETHKIT_KOV_X86
-    if (kernel == KOvKernel::avx512) {
-      count += roof_avx512(p, last);
-      continue;
-    }
+      if (kernel == KOvKernel::avx512) {
+        std::fill(block.begin(), block.end(), kOnes);
+        std::copy(prefixes + first * words, prefixes + (first + real) * words, block.begin());
+        hits += roof_avx512(block.data(), real, last, masks);
+        continue;
+      }
 #endif
-    for (std::size_t g = 0; g < last.groups(); ++g)
-      for (std::size_t w = 0; w < words; ++w)
-        for (std::size_t l = 0; l < kLanes; ++l) count += (p[w] & last.group(g)[w * kLanes + l]) == 0;
+      for (std::size_t i = first; i < first + real; ++i)
+        for (std::size_t w = 0; w < words; ++w) {
+          bool zero = false;
+          for (std::size_t g = 0; g < last.groups(); ++g)
+            for (std::size_t l = 0; l < kLanes; ++l)
+              zero |= (prefixes[i * words + w] & last.group(g)[w * kLanes + l]) == 0;
+          hits += zero;
+        }
+    }
   }
-  // The all-ones padding vectors count once per zero prefix word.
-  const std::size_t padding = last.groups() * kLanes - n_rows;
-  for (std::size_t i = 0; i < n_prefixes; ++i)
-    for (std::size_t w = 0; w < words; ++w) count -= padding * (prefixes[i * words + w] == 0);
-  return count;
+  return hits;
 }
 
 }  // namespace sethkit::solvers

@@ -11,7 +11,9 @@
 //
 // Kernels (chosen at run time from the CPU, or forced for tests):
 //   avx512: 4 prefixes x 8 vectors per step, VPTERNLOGQ folds the words of
-//           a tuple (acc | p & c), VPTESTNMQ finds the zero tuples;
+//           a tuple (acc | p & c), VPTESTNMQ finds the zero tuples; at one
+//           word, runs of 24 groups are VPTESTMQ chains masked by their own
+//           "nonzero so far" (no mask ORs), checked once a run;
 //   avx2:   the same with 4 vectors and VPCMPEQQ;
 //   scalar: portable C++, the reference for the other two.
 // A group flagged by a kernel is rescanned exactly, so the witness is found
@@ -35,10 +37,12 @@ KOvKernel best_kov_kernel();
 // solve_kov_packed with a given kernel; InputError when the CPU lacks it.
 KOvResult solve_kov_packed(const KOvInstance& inst, KOvKernel kernel);
 
-// The roof of the packed solver (bench_kov): AND + test-zero of `prefixes`
-// (rows of `words` words) against `rows` rows, every pair, with the kernel's
-// widest instructions and no search around it. Returns the number of zero
-// pairs found (so the loop is not optimized away).
+// The roof of the packed solver (bench_kov): AND + test-zero of every word
+// of `prefixes` (rows of `words` words) against the same word of every one
+// of `rows` rows, with the kernel's widest instruction and no search around
+// it (AVX-512: one VPTESTMQ per 8 tuple-words, the issue rate of the test
+// the d <= 64 kernel runs). Returns how many (prefix, word) pairs AND to
+// zero with some row (so the loop is not optimized away).
 std::size_t kov_and_test_roof(const uint64_t* prefixes, std::size_t n_prefixes, const uint64_t* rows,
                               std::size_t n_rows, std::size_t words, KOvKernel kernel);
 

@@ -155,6 +155,43 @@ TEST(KovPacked, PlantedWitnessAtEveryEdge) {
   }
 }
 
+// The one-word kernel tests runs of 24 groups (then of 3) and rescans a run
+// that holds a zero; its 12 tests a run body place each (prefix slot, group
+// of the body) in a different mask chain. A unique witness at every group
+// of a whole tile (256 groups) and a bit past it, in every lane, for each
+// of the 4 prefix slots of a block, must be found, and exactly.
+TEST(KovPacked, OneWordWitnessInEveryRunSlot) {
+  std::mt19937_64 rng(11);
+  const std::size_t n_last = 2048 + 200;
+  KOvInstance inst;
+  inst.k = 3;
+  inst.d = 64;
+  for (std::size_t n : {std::size_t(3), std::size_t(8), n_last}) {
+    PackedVectors party(n, 64);
+    for (std::size_t i = 0; i < n; ++i) party.row(i)[0] = rng() | 7;  // bits 0..2: never orthogonal
+    inst.parties.push_back(std::move(party));
+  }
+  inst.parties[0].row(1)[0] = 0b110 | (rng() << 3);  // planted: bits 1, 2 of party 0,
+  for (KOvKernel kernel : kKernels) {
+    if (!kov_kernel_supported(kernel)) continue;
+    for (std::size_t slot = 4; slot < 8; ++slot) {  // the second block of party 1
+      KOvInstance with = inst;
+      with.parties[1].row(slot)[0] = 0b101 | (rng() << 3);  // bits 0, 2 of party 1,
+      for (std::size_t g = 0; g < n_last / 8; ++g) {
+        const std::size_t c = g * 8 + (g + slot) % 8;
+        const uint64_t saved = with.parties[2].row(c)[0];
+        // bits 0, 1 and the complement of the planted pair's other bits.
+        with.parties[2].row(c)[0] = 0b011 | ~((with.parties[0].row(1)[0] & with.parties[1].row(slot)[0]) | 7);
+        const KOvResult r = solve_kov_packed(with, kernel);
+        ASSERT_TRUE(r.found) << to_string(kernel) << " slot " << slot << " vector " << c;
+        ASSERT_EQ(r.witness, (std::vector<std::size_t>{1, slot, c})) << to_string(kernel);
+        with.parties[2].row(c)[0] = saved;
+      }
+      EXPECT_FALSE(solve_kov_packed(with, kernel).found) << to_string(kernel);
+    }
+  }
+}
+
 TEST(KovPacked, ZeroPrefixAndZeroVectors) {
   // A zero vector in an early party makes every completion orthogonal; a
   // zero vector in the last party is orthogonal to every prefix.
@@ -181,18 +218,27 @@ TEST(KovPacked, ZeroPrefixAndZeroVectors) {
 
 TEST(KovPacked, RoofCountsZeroPairs) {
   std::mt19937_64 rng(3);
+  constexpr std::size_t kPrefixes = 42, kRows = 37;  // 42: a last block of 2
   for (std::size_t words : {1u, 3u, 4u}) {
-    std::vector<uint64_t> pre(5 * words), rows(37 * words);
-    // Sparse words so that zero ANDs occur.
-    for (auto& x : pre) x = rng() & rng() & rng();
-    for (auto& x : rows) x = rng() & rng() & rng();
+    std::vector<uint64_t> pre(kPrefixes * words), rows(kRows * words);
+    // Density 1/4: a word pair ANDs to zero with probability 1.6 %, so about
+    // half the (prefix, word) pairs meet a zero among the 37 rows.
+    for (auto& x : pre) x = rng() & rng();
+    for (auto& x : rows) x = rng() & rng();
+    // (prefix, word) pairs with some row ANDing to zero in that word.
     std::size_t truth = 0;
-    for (std::size_t i = 0; i < 5; ++i)
-      for (std::size_t r = 0; r < 37; ++r)
-        for (std::size_t w = 0; w < words; ++w) truth += (pre[i * words + w] & rows[r * words + w]) == 0;
+    for (std::size_t i = 0; i < kPrefixes; ++i)
+      for (std::size_t w = 0; w < words; ++w) {
+        bool zero = false;
+        for (std::size_t r = 0; r < kRows; ++r) zero |= (pre[i * words + w] & rows[r * words + w]) == 0;
+        truth += zero;
+      }
+    ASSERT_GT(truth, kPrefixes * words / 5);
+    ASSERT_LT(truth, kPrefixes * words * 4 / 5);
     for (KOvKernel kernel : kKernels) {
       if (!kov_kernel_supported(kernel)) continue;
-      EXPECT_EQ(kov_and_test_roof(pre.data(), 5, rows.data(), 37, words, kernel), truth) << to_string(kernel);
+      EXPECT_EQ(kov_and_test_roof(pre.data(), kPrefixes, rows.data(), kRows, words, kernel), truth)
+          << to_string(kernel);
     }
   }
 }
