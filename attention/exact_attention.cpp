@@ -360,6 +360,93 @@ class RowAttention {
   bool finite_ = true;
 };
 
+// k = 2 on the tile kernels: blocks of query rows (FlashAttention's
+// layout). Row by row, k = 2's tiles are 1 x tile_b (the unit side plays
+// "a"): GEMV-shaped products that stream K and V once per query row, at a
+// fifth of the GEMM peak. Here a block of R rows shares each K_b/V_b tile:
+// S = scale Q_blk K_b^T (R x bb), then per row the online-softmax update of
+// RowAttention::absorb_tile, then W = P V_b (R x d_v). Each row keeps its
+// own maximum (a block maximum could flush a row's every term), and every
+// product is row by row the same arithmetic in the same order as the
+// one-row path (the kernels' rows are independent; the unit side's value
+// is 1, so acc += W exactly as there): the result is the same bit for bit,
+// whatever R and the thread count.
+inline constexpr std::size_t kQueryBlockRows = 64;
+// R: 64 rows, fewer when there are not 16 blocks (threads then still share
+// the work). A function of the sizes only.
+inline std::size_t query_block_rows(std::size_t n_q) {
+  return std::clamp<std::size_t>(n_q / 16, 1, kQueryBlockRows);
+}
+template <class T>
+bool use_query_blocks(const Problem<T>& p, const ExactTuning& t) {
+  return t.query_blocks && p.kt && p.prefix() == 0 && p.sides[0].rows == 1 && !p.window && key_parts(p) == 1;
+}
+
+template <class T>
+class QueryBlockAttention {
+ public:
+  QueryBlockAttention(const Problem<T>& p, std::size_t rows)
+      : p_(p), rows_(rows), z_(rows * p.d), s_(rows * p.tile_b), w_(rows * p.dv), m_(rows), l_(rows),
+        acc_(rows * p.dv) {}
+
+  // Rows i0 .. i0 + n (n <= rows): O and log D. False on a non-finite score.
+  template <class OutT>
+  bool run(std::size_t i0, std::size_t n, OutT* out, std::size_t o_ld, double* log_d) {
+    const std::size_t d = p_.d, dv = p_.dv;
+    const Side<T>& b = p_.sides[1];
+    for (std::size_t r = 0; r < n; ++r) {
+      const T* q = p_.q + (i0 + r) * p_.q_ld;
+      std::copy(q, q + d, z_.begin() + std::ptrdiff_t(r * d));  // q (.) the unit key row
+    }
+    std::fill(m_.begin(), m_.end(), -std::numeric_limits<T>::infinity());
+    std::fill(l_.begin(), l_.end(), 0.0);
+    std::fill(acc_.begin(), acc_.end(), 0.0);
+    for (std::size_t b0 = 0; b0 < b.rows; b0 += p_.tile_b) {
+      const std::size_t bb = std::min(p_.tile_b, b.rows - b0);
+      bool finite = true;
+      kernel::score_tile(z_.data(), n, *p_.kt, b0, bb, p_.scale, s_.data(), bb, finite);
+      if (!finite) return false;
+      for (std::size_t r = 0; r < n; ++r) {
+        T* s = s_.data() + r * bb;
+        bool ignored = true;
+        const T mt = max_of(s, bb, ignored);
+        double* acc = acc_.data() + r * dv;
+        if (mt > m_[r]) {
+          const double alpha = std::exp(static_cast<double>(m_[r]) - static_cast<double>(mt));
+          l_[r] *= alpha;
+          for (std::size_t c = 0; c < dv; ++c) acc[c] *= alpha;
+          m_[r] = mt;
+        }
+        l_[r] += static_cast<double>(exp_shifted_sum(s, bb, m_[r]));  // one call a row, as absorb_tile's
+      }
+      kernel::value_tile(s_.data(), n, bb, bb, b.value + b0 * b.value_ld, b.value_ld, dv, w_.data());
+      for (std::size_t r = 0; r < n; ++r) {
+        const T* w = w_.data() + r * dv;
+        double* acc = acc_.data() + r * dv;
+        for (std::size_t c = 0; c < dv; ++c) acc[c] += static_cast<double>(w[c]);
+      }
+    }
+    for (std::size_t r = 0; r < n; ++r)
+      RowAttention<T, MatrixScorer<T>>::finish(static_cast<double>(m_[r]), l_[r], acc_.data() + r * dv, dv,
+                                               out + (i0 + r) * o_ld, log_d + i0 + r);
+    return true;
+  }
+
+ private:
+  const Problem<T>& p_;
+  std::size_t rows_;
+  std::vector<T> z_, s_, w_, m_;
+  std::vector<double> l_, acc_;
+};
+
+template <class T>
+[[noreturn]] void throw_score_overflow() {
+  throw InputError("", "score overflow: some attention score is not finite in " +
+                           std::string(sizeof(T) == 4 ? "float32" : "float64") +
+                           " (entries or scale too large for this precision; try "
+                           "--precision double or a smaller scale)");
+}
+
 // OpenMP over query rows (kernel::parallel_rows: an exception in a thread,
 // allocation or the oracle, is rethrown after the region); each thread owns
 // its scorer and scratch. O[i,:] goes to o + i * o_ld.
@@ -424,12 +511,32 @@ void run_rows(const Problem<T>& p, const MakeScorer& make_scorer, int threads, s
       }
     }
   }
-  if (overflow) {
-    throw InputError("", "score overflow: some attention score is not finite in " +
-                             std::string(sizeof(T) == 4 ? "float32" : "float64") +
-                             " (entries or scale too large for this precision; try "
-                             "--precision double or a smaller scale)");
-  }
+  if (overflow) throw_score_overflow<T>();
+}
+
+// OpenMP over blocks of query rows (use_query_blocks: k = 2 on the tile
+// kernels).
+template <class T, class OutT>
+void run_query_blocks(const Problem<T>& p, int threads, OutT* o, std::size_t o_ld, double* log_d) {
+  const std::size_t rows = query_block_rows(p.n_q), blocks = (p.n_q + rows - 1) / rows;
+  std::atomic<bool> overflow{false};
+  kernel::parallel_rows(
+      kernel::FaultRegion::exact_forward, blocks, threads, 1, [&] { return QueryBlockAttention<T>(p, rows); },
+      [&](std::size_t blk, QueryBlockAttention<T>& st) {
+        if (overflow.load(std::memory_order_relaxed)) return;
+        const std::size_t i0 = blk * rows;
+        if (!st.run(i0, std::min(rows, p.n_q - i0), o, o_ld, log_d)) overflow = true;
+      });
+  if (overflow) throw_score_overflow<T>();
+}
+
+// The matrix form: query blocks where they apply, else row by row.
+template <class T, class OutT>
+void run_matrix(const Problem<T>& p, const ExactTuning& t, int threads, OutT* o, std::size_t o_ld, double* log_d) {
+  if (use_query_blocks(p, t))
+    run_query_blocks(p, threads, o, o_ld, log_d);
+  else
+    run_rows(p, [&] { return MatrixScorer<T>(p); }, threads, t.rows_per_task, o, o_ld, log_d);
 }
 
 // The AVX-512 tile kernels run when the tuning allows them and the CPU has
@@ -457,8 +564,14 @@ double working_bytes(std::size_t n_q, std::size_t n_rows, std::size_t d, std::si
   // K_b^T of the tile kernels, shared by the threads; counted whether or not
   // this CPU has them, so a limit refuses the same sizes on every machine.
   const double transposed = d > 0 && t.tile_kernels ? kernel::transposed_bytes(len_b, d, scalar) : 0.0;
-  return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied + double(threads) * per_thread + partials +
-         transposed;
+  // k = 2's query blocks (QueryBlockAttention), per thread: Z, S, W and the
+  // row maxima in T, sums and accumulators in double.
+  const double rows = double(query_block_rows(n_rows));
+  const double blocks = k == 2 && t.tile_kernels && t.query_blocks
+                            ? rows * (double(scalar) * (double(d) + tile_b + double(dv) + 1.0) + 8.0 * (double(dv) + 1.0))
+                            : 0.0;
+  return 8.0 * double(n_q) * (double(dv) + 1.0) + double(scalar) * copied +
+         double(threads) * (per_thread + blocks) + partials + transposed;
 }
 
 void check_working_bytes(double bytes, std::size_t n_q, std::size_t dv, int threads, double max_bytes) {
@@ -543,8 +656,7 @@ void exact_matrix(const AttentionInstance& inst, const ExactOptions& options, do
   const kernel::SideLayout<T> layout = kernel::make_sides(keys, values, inst.d(), inst.d_v());
   kernel::KeysTransposed<T> kt;
   const Problem<T> p = matrix_problem(q, layout, inst.d_v(), scale, options, kt);
-  run_rows(p, [&] { return MatrixScorer<T>(p); }, threads, options.tuning.rows_per_task, out.o.data(), p.dv,
-           out.log_d.data());
+  run_matrix(p, options.tuning, threads, out.o.data(), p.dv, out.log_d.data());
 }
 
 // exact_attention_bytes for a validated instance and a resolved thread count.
@@ -669,8 +781,7 @@ void exact_forward(const MatrixView<T>& q, const std::vector<MatrixView<T>>& key
   kernel::KeysTransposed<T> kt;
   const Problem<T> p = matrix_problem(q, layout, dv, scale, options, kt);
   BlasSingleThreaded blas_guard;
-  run_rows(p, [&] { return MatrixScorer<T>(p); }, threads, options.tuning.rows_per_task, out_o.data, out_o.stride(),
-           out_log_d);
+  run_matrix(p, options.tuning, threads, out_o.data, out_o.stride(), out_log_d);
 }
 
 template void exact_forward<float>(const MatrixView<float>&, const std::vector<MatrixView<float>>&,

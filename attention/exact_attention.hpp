@@ -77,6 +77,10 @@ struct ExactTuning {
   // where the CPU has AVX-512F; false: cblas for both (the path of machines
   // without it, and the benchmarks' comparison).
   bool tile_kernels = core::option_as<std::size_t>("exact.tile_kernels") != 0;
+  // k = 2 on the tile kernels: blocks of query rows share each K/V tile
+  // (same result bit for bit as row by row; false: row by row, for the
+  // tests and benchmarks that compare the two).
+  bool query_blocks = true;
 };
 
 // The query rows of a run as a slice of a larger query side (tools/rank_rows:

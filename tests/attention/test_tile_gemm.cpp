@@ -3,7 +3,8 @@
 // blocks (rows 1..25, columns 1..70, key offsets b0 that are not a multiple
 // of a vector, d and d_v that are not either), float and double; the tile's
 // maximum and finiteness flag against a scan of the loop's result; and the
-// exact forward and backward with the kernels against the cblas path. Skipped on a CPU
+// exact forward and backward with the kernels against the cblas path; k = 2's
+// query blocks against the row path, bit for bit. Skipped on a CPU
 // without AVX-512F (the kernels are never called there).
 #include <gtest/gtest.h>
 
@@ -11,11 +12,13 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "attention/exact_attention.hpp"
 #include "attention/exact_backward.hpp"
 #include "attention/tile_gemm.hpp"
+#include "core/errors.hpp"
 
 using namespace sethkit;
 using namespace sethkit::attention;
@@ -224,6 +227,54 @@ TEST(tile_gemm, ExactForwardAgreesWithTheCblasPath) {
         ASSERT_NEAR(o_on[i * c.dv + t], o_off[i * c.dv + t], 1e-5) << "k " << c.k << " row " << i;
     }
   }
+}
+
+// k = 2's query blocks (exact_attention.cpp, QueryBlockAttention) against
+// the row-by-row path on the same kernels: the same O and log D bit for
+// bit, for block sizes 1, 2, 18 and 64 (n_q = 16, 37, 300, 1030) with a last
+// partial block, key counts of one partial tile, one full and a remainder,
+// d and d_v off the vector width, float and double, 1 and 2 threads; and
+// a score overflow in a block is refused.
+template <class T>
+void query_blocks_match_rows() {
+  std::mt19937_64 rng(21);
+  for (const std::size_t n_q : {16u, 37u, 300u, 1030u})
+    for (const std::size_t n_b : {5u, 512u, 700u}) {
+      const std::size_t d = n_q % 2 ? 24 : 64, dv = n_q % 2 ? 19 : 64;
+      std::vector<T> q = uniform<T>(n_q * d, rng), key = uniform<T>(n_b * d, rng), value = uniform<T>(n_b * dv, rng);
+      for (T& x : q) x *= T(4);  // scores of a few units: maxima move between tiles
+      const std::vector<MatrixView<T>> keys = {{key.data(), n_b, d, 0}}, values = {{value.data(), n_b, dv, 0}};
+      for (const int threads : {1, 2}) {
+        ExactOptions blocks, rows;
+        blocks.precision = rows.precision = std::is_same_v<T, float> ? Precision::float32 : Precision::float64;
+        blocks.threads = rows.threads = threads;
+        rows.tuning.query_blocks = false;
+        std::vector<T> o_blocks(n_q * dv), o_rows(n_q * dv);
+        std::vector<double> l_blocks(n_q), l_rows(n_q);
+        exact_forward<T>({q.data(), n_q, d, 0}, keys, values, blocks, {o_blocks.data(), n_q, dv, 0}, l_blocks.data());
+        exact_forward<T>({q.data(), n_q, d, 0}, keys, values, rows, {o_rows.data(), n_q, dv, 0}, l_rows.data());
+        ASSERT_EQ(l_blocks, l_rows) << "n_q " << n_q << " n_b " << n_b << " threads " << threads;
+        ASSERT_EQ(o_blocks, o_rows) << "n_q " << n_q << " n_b " << n_b << " threads " << threads;
+      }
+    }
+  // An infinite query entry in the last row of a block: every score of that
+  // row is +-inf or NaN.
+  const std::size_t n_q = 300, n_b = 40, d = 8;
+  std::vector<T> q = uniform<T>(n_q * d, rng), key = uniform<T>(n_b * d, rng), value = uniform<T>(n_b * d, rng);
+  q[17 * d + 3] = std::numeric_limits<T>::infinity();
+  std::vector<T> o(n_q * d);
+  std::vector<double> l(n_q);
+  ExactOptions opt;
+  opt.precision = std::is_same_v<T, float> ? Precision::float32 : Precision::float64;
+  EXPECT_THROW(exact_forward<T>({q.data(), n_q, d, 0}, {{key.data(), n_b, d, 0}}, {{value.data(), n_b, d, 0}}, opt,
+                                {o.data(), n_q, d, 0}, l.data()),
+               InputError);
+}
+
+TEST(tile_gemm, QueryBlocksAreTheRowPathBitForBit) {
+  if (!tile_gemm_supported()) GTEST_SKIP() << "no AVX-512F in this CPU: the tile kernels are never called";
+  query_blocks_match_rows<float>();
+  query_blocks_match_rows<double>();
 }
 
 // The backward from dO with the kernels and with cblas (float and double,
