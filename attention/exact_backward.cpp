@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -342,6 +343,70 @@ class RowBackward {
   T* dq_ = nullptr;
 };
 
+// k = 2 on the tile kernels (GradientTuning::query_blocks): a block of up
+// to kBlockRows query rows shares each K/V tile, as the forward's
+// QueryBlockAttention. With the unit side as "a", RowBackward's tile is
+// 1 x bb per row; here, per tile b0 and block rows i0.., Z = Q rows and
+// Zv = dO rows (the unit side's rows are ones):
+//   P = exp(scale Z K_b^T - log D_r) row by row,  G = P o (Zv V_b^T - delta_r)
+//   dV_b += P^T Zv,  dK_b += scale G^T Z          (contractions over the rows)
+//   U += G K_b,  and at the end dQ = scale U      (the unit side's dK is dropped)
+// The block is a fixed part of its row chunk, so the sums are the same for
+// any thread count.
+inline constexpr std::size_t kBlockRows = 64;
+
+template <class T>
+class QueryBlockBackward {
+ public:
+  explicit QueryBlockBackward(const Problem<T>& p)
+      : p_(p), z_(kBlockRows * p.d), zv_(kBlockRows * p.dv), s_(kBlockRows * p.tile_b), g_(kBlockRows * p.tile_b),
+        h_(kBlockRows * p.d), u_(kBlockRows * p.d) {}
+  static double bytes(const Problem<T>& p) {
+    return double(sizeof(T)) * double(kBlockRows) * double(4 * p.d + p.dv + 2 * p.tile_b);
+  }
+
+  // Rows i0 .. i0 + n (n <= kBlockRows): adds to acc and writes their dQ.
+  // False (nothing done) when a row has no allowed tuple (log D = -inf): the
+  // row path skips such rows.
+  bool run(std::size_t i0, std::size_t n, Accumulator<T>& acc, const MutableMatrixView<T>& out_dq) {
+    const std::size_t d = p_.d, dv = p_.dv;
+    for (std::size_t r = 0; r < n; ++r)
+      if (!(p_.log_d[i0 + r] > -std::numeric_limits<double>::infinity())) return false;
+    const Side<T>& b = p_.sides[1];
+    for (std::size_t r = 0; r < n; ++r) {
+      std::copy(p_.q.row(i0 + r), p_.q.row(i0 + r) + d, z_.begin() + std::ptrdiff_t(r * d));
+      std::copy(p_.d_out.row(i0 + r), p_.d_out.row(i0 + r) + dv, zv_.begin() + std::ptrdiff_t(r * dv));
+    }
+    std::fill(u_.begin(), u_.end(), T(0));
+    for (std::size_t b0 = 0; b0 < b.rows; b0 += p_.tile_b) {
+      const std::size_t bb = std::min(p_.tile_b, b.rows - b0);
+      bool unused_finite = true;  // as RowBackward::tile: the outputs are checked at the end
+      kernel::score_tile(z_.data(), n, *p_.kt, b0, bb, p_.scale, s_.data(), bb, unused_finite);
+      kernel::score_tile(zv_.data(), n, *p_.vt, b0, bb, T(1), g_.data(), bb, unused_finite);
+      for (std::size_t r = 0; r < n; ++r) {
+        T* s = s_.data() + r * bb;
+        T* g = g_.data() + r * bb;
+        exp_shifted_sum(s, bb, static_cast<T>(p_.log_d[i0 + r]));
+        const T delta = static_cast<T>(p_.delta[i0 + r]);
+        for (std::size_t t = 0; t < bb; ++t) g[t] = s[t] * (g[t] - delta);
+      }
+      kernel::transposed_tile(s_.data(), n, bb, bb, zv_.data(), dv, dv, T(1), acc.value(1, b0, dv), dv);
+      kernel::transposed_tile(g_.data(), n, bb, bb, z_.data(), d, d, p_.scale, acc.key(1, b0, d), d);
+      kernel::value_tile(g_.data(), n, bb, bb, b.key + b0 * b.key_ld, b.key_ld, d, h_.data());
+      for (std::size_t t = 0; t < n * d; ++t) u_[t] += h_[t];
+    }
+    for (std::size_t r = 0; r < n; ++r) {
+      T* dq = out_dq.row(i0 + r);
+      for (std::size_t c = 0; c < d; ++c) dq[c] = p_.scale * u_[r * d + c];
+    }
+    return true;
+  }
+
+ private:
+  const Problem<T>& p_;
+  std::vector<T> z_, zv_, s_, g_, h_, u_;
+};
+
 template <class T>
 BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<T>>& keys,
                            const std::vector<MatrixView<T>>& values, const MatrixView<T>& d_out, const double* log_d,
@@ -399,7 +464,10 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   const double transposed =
       tuning.tile_kernels ? kernel::transposed_bytes(n_b, d, sizeof(T)) + kernel::transposed_bytes(n_b, dv, sizeof(T))
                           : 0.0;
-  const double bytes = double(plan.chunks) * acc_bytes + double(threads) * Scratch<T>::bytes(p) + 8.0 * n_q +
+  // k = 2's query blocks: counted on every CPU, as the transposed keys.
+  const bool blocks = p.unit_a && tuning.query_blocks;
+  const double per_thread = Scratch<T>::bytes(p) + (blocks && tuning.tile_kernels ? QueryBlockBackward<T>::bytes(p) : 0);
+  const double bytes = double(plan.chunks) * acc_bytes + double(threads) * per_thread + 8.0 * n_q +
                        8.0 * side_entries + (forward ? double(n_q) * (8.0 + sizeof(T) * double(dv)) : 0.0) +
                        transposed;
   check_size("the exact backward's working memory (" + std::to_string(plan.chunks) + " row chunks, scratch for " +
@@ -422,6 +490,7 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
     fo.threads = threads;
     fo.max_bytes = std::numeric_limits<double>::infinity();  // counted above
     fo.tuning.tile_kernels = tuning.tile_kernels;
+    fo.tuning.query_blocks = tuning.query_blocks;
     const auto t0 = Clock::now();
     exact_forward<T>(q, keys, values, fo, {o_store.data(), n_q, dv, dv}, log_d_store.data());
     stats.forward_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -451,11 +520,26 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
   std::vector<Accumulator<T>> acc;
   acc.reserve(plan.chunks);
   for (std::size_t c = 0; c < plan.chunks; ++c) acc.emplace_back(p, plan.lo(c), plan.hi(c, n_q));
+  struct State {
+    Scratch<T> scratch;
+    std::optional<QueryBlockBackward<T>> blocks;
+  };
+  const bool use_blocks = blocks && p.kt;
   kernel::parallel_rows(
-      kernel::FaultRegion::exact_backward, plan.chunks, threads, 1, [&] { return Scratch<T>(p); },
-      [&](std::size_t c, Scratch<T>& scratch) {
-        RowBackward<T> row(p, scratch, acc[c]);
-        for (std::size_t i = plan.lo(c); i < plan.hi(c, n_q); ++i) row.run(i, out_dq.row(i));
+      kernel::FaultRegion::exact_backward, plan.chunks, threads, 1,
+      [&] {
+        State st{Scratch<T>(p), std::nullopt};
+        if (use_blocks) st.blocks.emplace(p);
+        return st;
+      },
+      [&](std::size_t c, State& st) {
+        RowBackward<T> row(p, st.scratch, acc[c]);
+        const std::size_t lo = plan.lo(c), hi = plan.hi(c, n_q);
+        for (std::size_t i0 = lo; i0 < hi; i0 += use_blocks ? kBlockRows : hi - lo) {
+          const std::size_t n = std::min(use_blocks ? kBlockRows : hi - lo, hi - i0);
+          if (use_blocks && st.blocks->run(i0, n, acc[c], out_dq)) continue;
+          for (std::size_t i = i0; i < i0 + n; ++i) row.run(i, out_dq.row(i));
+        }
       });
 
   // Chunk sums in chunk order (kernel::ordered_reduce), skipping the unit side.

@@ -80,6 +80,10 @@ struct GradientTuning {
   // (attention/tile_gemm.hpp) where the CPU has AVX-512F, as
   // ExactTuning::tile_kernels; false: cblas.
   bool tile_kernels = core::option_as<std::size_t>("exact.tile_kernels") != 0;
+  // k = 2 on the tile kernels: blocks of query rows share each K/V tile, as
+  // ExactTuning::query_blocks (the sums over rows then add a block at a
+  // time: the same for any thread count, not bit for bit the row path's).
+  bool query_blocks = true;
 };
 
 // Double precision throughout. The typed, copy-free backward from dO (float

@@ -13,6 +13,7 @@
 #include <limits>
 #include <random>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "attention/exact_attention.hpp"
@@ -318,6 +319,65 @@ void backward_agrees(double tol) {
             << "k " << c.k << " gradient " << m << " entry " << t;
     }
   }
+}
+
+// k = 2's query blocks in the backward (exact_backward.cpp,
+// QueryBlockBackward) against the row path on the same kernels: the same
+// gradients up to the order of the sums over rows (a block adds its rows
+// at once), the same bits for 1 and 2 threads, n_q across block and chunk
+// edges (1, 37, 300, 1030) and key counts of a partial tile, a full one and
+// a remainder; and a row the caller's log D marks empty (-inf) gets dQ = 0
+// and adds nothing, as on the row path.
+template <class T>
+void backward_blocks_match_rows(double tol) {
+  std::mt19937_64 rng(23);
+  struct Grads {
+    std::vector<T> dq, dk, dv;
+  };
+  for (const std::size_t n_q : {1u, 37u, 300u, 1030u})
+    for (const std::size_t n_b : {5u, 256u, 700u}) {
+      const std::size_t d = n_q % 2 ? 24 : 64, dv = n_q % 2 ? 19 : 64;
+      std::vector<T> q = uniform<T>(n_q * d, rng), key = uniform<T>(n_b * d, rng), value = uniform<T>(n_b * dv, rng),
+                     dout = uniform<T>(n_q * dv, rng);
+      for (T& x : q) x *= T(4);
+      const std::vector<MatrixView<T>> keys = {{key.data(), n_b, d, 0}}, values = {{value.data(), n_b, dv, 0}};
+      // The forward's O and log D, then one row marked empty (log D = -inf).
+      std::vector<T> o(n_q * dv);
+      std::vector<double> log_d(n_q);
+      exact_forward<T>({q.data(), n_q, d, 0}, keys, values, ExactOptions{}, {o.data(), n_q, dv, 0}, log_d.data());
+      const std::size_t empty = n_q / 2;
+      log_d[empty] = -std::numeric_limits<double>::infinity();
+      auto run = [&](bool blocks, int threads) {
+        BackwardOptions opt;
+        opt.threads = threads;
+        opt.tuning.query_blocks = blocks;
+        Grads g{std::vector<T>(n_q * d, T(7)), std::vector<T>(n_b * d), std::vector<T>(n_b * dv)};
+        exact_backward<T>({q.data(), n_q, d, 0}, keys, values, {dout.data(), n_q, dv, 0}, log_d.data(), opt,
+                          {g.dq.data(), n_q, d, 0}, {{g.dk.data(), n_b, d, 0}}, {{g.dv.data(), n_b, dv, 0}},
+                          {o.data(), n_q, dv, 0});
+        return g;
+      };
+      const Grads rows = run(false, 2), one = run(true, 1), two = run(true, 2);
+      ASSERT_EQ(one.dq, two.dq) << "n_q " << n_q << " n_b " << n_b;
+      ASSERT_EQ(one.dk, two.dk) << "n_q " << n_q << " n_b " << n_b;
+      ASSERT_EQ(one.dv, two.dv) << "n_q " << n_q << " n_b " << n_b;
+      for (std::size_t c = 0; c < d; ++c) ASSERT_EQ(two.dq[empty * d + c], T(0));
+      const std::pair<const std::vector<T>*, const std::vector<T>*> pairs[] = {
+          {&rows.dq, &two.dq}, {&rows.dk, &two.dk}, {&rows.dv, &two.dv}};
+      for (const auto& [want, got] : pairs) {
+        double top = 0;
+        for (T x : *want) top = std::max(top, double(std::abs(x)));
+        for (std::size_t t = 0; t < want->size(); ++t)
+          ASSERT_NEAR(double((*got)[t]), double((*want)[t]), tol * std::max(1.0, top))
+              << "n_q " << n_q << " n_b " << n_b << " entry " << t;
+      }
+    }
+}
+
+TEST(tile_gemm, BackwardQueryBlocksAgreeWithTheRowPath) {
+  if (!tile_gemm_supported()) GTEST_SKIP() << "no AVX-512F in this CPU: the tile kernels are never called";
+  backward_blocks_match_rows<float>(2e-5);
+  backward_blocks_match_rows<double>(1e-12);
 }
 
 TEST(tile_gemm, ExactBackwardAgreesWithTheCblasPath) {
