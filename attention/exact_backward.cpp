@@ -49,6 +49,7 @@ using kernel::Side;
 using detail::PaperDx;
 
 inline constexpr std::size_t kMinChunkRows = 16;
+inline constexpr std::size_t kMinChunkRowsK2 = 512;
 inline constexpr double kSmallAccumulator = 64.0 * 1024;  // bytes
 
 template <class T>
@@ -115,11 +116,17 @@ struct Accumulator {
 
 // Accumulators past kSmallAccumulator bytes: at least kMinChunkRows rows a
 // chunk, since every chunk zeroes and reduces a whole dK/dV accumulator (at
-// n = 256, d = 64 and 64 chunks of 4 rows that was ~8% of the time).
-kernel::ChunkPlan backward_row_chunks(std::size_t n_q, double accumulator_bytes, const GradientTuning& tuning) {
+// n = 256, d = 64 and 64 chunks of 4 rows that was ~8% of the time). At
+// k = 2 a row's work is one pass over the keys, not n_a of them, so a chunk
+// needs kMinChunkRowsK2 rows to outweigh its accumulator (n = 4096, d = 64,
+// float: 64 chunks of 64 rows spent 20 % of the backward allocating,
+// zeroing and reducing 128 MiB of accumulators).
+kernel::ChunkPlan backward_row_chunks(std::size_t n_q, double accumulator_bytes, const GradientTuning& tuning,
+                                      int k) {
+  const std::size_t least = k == 2 ? kMinChunkRowsK2 : kMinChunkRows;
   const std::size_t max_chunks =
       accumulator_bytes > kSmallAccumulator
-          ? std::min(tuning.max_chunks, std::max<std::size_t>(1, (n_q + kMinChunkRows - 1) / kMinChunkRows))
+          ? std::min(tuning.max_chunks, std::max<std::size_t>(1, (n_q + least - 1) / least))
           : tuning.max_chunks;
   return kernel::row_chunks(n_q, accumulator_bytes, max_chunks, tuning.chunk_bytes_budget);
 }
@@ -455,7 +462,7 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
 
   const bool forward = !o.data || !log_d;
   const double acc_bytes = Accumulator<T>::bytes(p);
-  const kernel::ChunkPlan plan = backward_row_chunks(n_q, acc_bytes, tuning);
+  const kernel::ChunkPlan plan = backward_row_chunks(n_q, acc_bytes, tuning, int(k));
   double side_entries = 0;
   for (const auto& key : keys) side_entries += double(key.rows) * double(d + dv);
   // K_b^T and V_b^T of the tile kernels: counted on every CPU, so a limit

@@ -38,10 +38,11 @@ struct BackwardOptions {
 
 // The backward's row chunks for n_q query rows whose dK/dV accumulator is
 // accumulator_bytes (sum over sides of rows * (d + d_v) * sizeof(T), plus the
-// paper's dX when asked): a function of the sizes only, so the split of query
-// rows across MPI ranks (tools/rank_rows) can reproduce the single process's
-// chunk sums exactly.
-kernel::ChunkPlan backward_row_chunks(std::size_t n_q, double accumulator_bytes, const GradientTuning& tuning);
+// paper's dX when asked), at order k (k = 2 gets longer chunks): a function
+// of the sizes only, so the split of query rows across MPI ranks
+// (tools/rank_rows) can reproduce the single process's chunk sums exactly.
+kernel::ChunkPlan backward_row_chunks(std::size_t n_q, double accumulator_bytes, const GradientTuning& tuning,
+                                      int k);
 
 struct BackwardStats {
   std::size_t chunks = 0;       // row chunks used

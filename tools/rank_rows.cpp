@@ -94,7 +94,7 @@ attention::BackendResult run_split_attention(const attention::Backend& backend, 
 attention::kernel::ChunkPlan backward_chunks(const AttentionInstance& inst, const attention::GradientTuning& tuning) {
   double accumulator = inst.keys.size() == 1 ? 8.0 * double(inst.d() + inst.d_v()) : 0.0;
   for (const DenseMatrix& key : inst.keys) accumulator += 8.0 * double(key.rows) * double(inst.d() + inst.d_v());
-  return attention::backward_row_chunks(inst.n_q(), accumulator, tuning);
+  return attention::backward_row_chunks(inst.n_q(), accumulator, tuning, inst.k);
 }
 
 attention::GradientResult run_split_gradient(const attention::Backend& backend, const AttentionInstance& inst,
