@@ -11,7 +11,9 @@
 3. the same with FBGEMM's default windows (512, 32), batch 2, 4 heads,
    seq 2048: two_simplicial_attention against the chunked PyTorch code that
    slices each query block's window and masks it;
-4. the peak resident memory of a forward + backward at the largest n, and
+4. k = 2 (ordinary attention), n = 4x those sizes: forward and forward +
+   backward against PyTorch's softmax(Q K^T / d) V;
+5. the peak resident memory of a forward + backward at the largest n, and
    of sethkit's alone (NumPy, no PyTorch) in a fresh child process per
    thread count: its growth beyond inputs and outputs against n^2 floats.
 
@@ -141,6 +143,25 @@ def dense(sizes, repeats):
               f"speed-up {b / a:.2f}x (target >= 3), max |diff| {err:.1e}")
 
 
+def standard(sizes, repeats):
+    """k = 2 (ordinary attention) against PyTorch's softmax(Q K^T / d) V with
+    the n x n scores materialized (this Debian torch has no fused SDPA)."""
+    d = 64
+    for n in sizes:
+        g = torch.Generator().manual_seed(n)
+        x = [(0.5 * torch.randn(n, d, generator=g)).requires_grad_() for _ in range(3)]
+        ours = lambda q, k, v: st.tensor_attention(q, [k], [v], scale=1 / d)  # noqa: E731
+        theirs = lambda q, k, v: torch.softmax(q @ k.T / d, dim=-1) @ v  # noqa: E731
+        with torch.no_grad():
+            err = (ours(*x) - theirs(*x)).abs().max().item()
+            fa = best_of(lambda: ours(*x), repeats)
+            fb = best_of(lambda: theirs(*x), repeats)
+        a = best_of(lambda: fwd_bwd(ours, x), repeats)
+        b = best_of(lambda: fwd_bwd(theirs, x), repeats)
+        print(f"k = 2 float32 n = {n:5d}, d = {d}: fwd sethkit {fa:.4f} s, PyTorch {fb:.4f} s ({fb / fa:.2f}x); "
+              f"fwd+bwd {a:.4f} s, {b:.4f} s ({b / a:.2f}x); max |diff| {err:.1e}")
+
+
 def windowed(seq, repeats):
     b, h, d, w = 2, 4, 64, (512, 32)
     g = torch.Generator().manual_seed(1)
@@ -238,6 +259,7 @@ def main():
     repeats = 1 if args.quick else 3
     call_overhead(args.cli if os.path.exists(args.cli) else None, 50 if args.quick else 200)
     dense(sizes, repeats)
+    standard([4 * n for n in sizes], max(repeats, 5))  # millisecond calls: more repeats
     windowed(256 if args.quick else args.seq, repeats)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process: {peak:.0f} MiB")
