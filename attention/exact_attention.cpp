@@ -371,9 +371,11 @@ class RowAttention {
 // one-row path (the kernels' rows are independent; the unit side's value
 // is 1, so acc += W exactly as there): the result is the same bit for bit,
 // whatever R and the thread count.
-inline constexpr std::size_t kQueryBlockRows = 64;
-// R: 64 rows, fewer when there are not 16 blocks (threads then still share
-// the work). A function of the sizes only.
+inline constexpr std::size_t kQueryBlockRows = 60;
+// R: 60 rows (five of the kernels' 12-row blocks; 64 split 12+12+12+12+8+8
+// and its 8-row blocks took 8 % of the forward), fewer when there are not
+// 16 blocks (threads then still share the work). A function of the sizes
+// only.
 inline std::size_t query_block_rows(std::size_t n_q) {
   return std::clamp<std::size_t>(n_q / 16, 1, kQueryBlockRows);
 }

@@ -360,7 +360,7 @@ class RowBackward {
 //   U += G K_b,  and at the end dQ = scale U      (the unit side's dK is dropped)
 // The block is a fixed part of its row chunk, so the sums are the same for
 // any thread count.
-inline constexpr std::size_t kBlockRows = 64;
+inline constexpr std::size_t kBlockRows = 60;  // five 12-row blocks of the kernels, as the forward
 
 template <class T>
 class QueryBlockBackward {

@@ -232,7 +232,7 @@ TEST(tile_gemm, ExactForwardAgreesWithTheCblasPath) {
 
 // k = 2's query blocks (exact_attention.cpp, QueryBlockAttention) against
 // the row-by-row path on the same kernels: the same O and log D bit for
-// bit, for block sizes 1, 2, 18 and 64 (n_q = 16, 37, 300, 1030) with a last
+// bit, for block sizes 1, 2, 18 and 60 (n_q = 16, 37, 300, 1030) with a last
 // partial block, key counts of one partial tile, one full and a remainder,
 // d and d_v off the vector width, float and double, 1 and 2 threads; and
 // a score overflow in a block is refused.
