@@ -19,7 +19,9 @@
 //         acc += vp (.) sum_r V_a[a0+r] (.) W[r]          (weighted row sum)
 // with vp = V_1[j_1] (.) ... the prefix value product. The two GEMMs run on
 // the AVX-512 micro-kernels of tile_gemm.hpp where the CPU has them
-// (ExactTuning::tile_kernels), else through cblas.
+// (ExactTuning::tile_kernels), else through cblas. On the kernels, k = 2
+// runs blocks of query rows instead (QueryBlockAttention: its unit side
+// would make every tile one row high), with the same result bit for bit.
 #include "attention/exact_attention.hpp"
 
 #include <algorithm>
@@ -388,8 +390,7 @@ template <class T>
 class QueryBlockAttention {
  public:
   QueryBlockAttention(const Problem<T>& p, std::size_t rows)
-      : p_(p), rows_(rows), z_(rows * p.d), s_(rows * p.tile_b), w_(rows * p.dv), m_(rows), l_(rows),
-        acc_(rows * p.dv) {}
+      : p_(p), z_(rows * p.d), s_(rows * p.tile_b), w_(rows * p.dv), m_(rows), l_(rows), acc_(rows * p.dv) {}
 
   // Rows i0 .. i0 + n (n <= rows): O and log D. False on a non-finite score.
   template <class OutT>
@@ -436,7 +437,6 @@ class QueryBlockAttention {
 
  private:
   const Problem<T>& p_;
-  std::size_t rows_;
   std::vector<T> z_, s_, w_, m_;
   std::vector<double> l_, acc_;
 };

@@ -19,7 +19,8 @@
 //     dQ_i += scale kp (.) u, kp = K_1[j_1] (.) ...; the prefix sides get u
 //     and w times q (or dO) and the other prefix rows.
 // The six tile GEMMs run on the AVX-512 micro-kernels of tile_gemm.hpp where
-// the CPU has them (GradientTuning::tile_kernels), else through cblas.
+// the CPU has them (GradientTuning::tile_kernels), else through cblas; there
+// k = 2 runs blocks of query rows (QueryBlockBackward).
 #include "attention/exact_backward.hpp"
 
 #include <cblas.h>
@@ -369,7 +370,7 @@ class QueryBlockBackward {
       : p_(p), z_(kBlockRows * p.d), zv_(kBlockRows * p.dv), s_(kBlockRows * p.tile_b), g_(kBlockRows * p.tile_b),
         h_(kBlockRows * p.d), u_(kBlockRows * p.d) {}
   static double bytes(const Problem<T>& p) {
-    return double(sizeof(T)) * double(kBlockRows) * double(4 * p.d + p.dv + 2 * p.tile_b);
+    return double(sizeof(T)) * double(kBlockRows) * double(3 * p.d + p.dv + 2 * p.tile_b);  // Z, H, U; Zv; S, G
   }
 
   // Rows i0 .. i0 + n (n <= kBlockRows): adds to acc and writes their dQ.
