@@ -67,6 +67,9 @@ struct Problem {
   std::size_t first_row = 0, plan_rows = 0;
   // K_b^T for the AVX-512 tile kernels (tile_gemm.hpp); null: cblas.
   const kernel::KeysTransposed<T>* kt = nullptr;
+  // k = 2: side a is the unit side (kernel_core.hpp). Not "side a has one
+  // row": k = 3 with a one-row K_1 has that too.
+  bool unit_a = false;
   std::size_t prefix() const { return sides.size() - 2; }
 };
 
@@ -383,7 +386,7 @@ inline std::size_t query_block_rows(std::size_t n_q) {
 }
 template <class T>
 bool use_query_blocks(const Problem<T>& p, const ExactTuning& t) {
-  return t.query_blocks && p.kt && p.prefix() == 0 && p.sides[0].rows == 1 && !p.window && key_parts(p) == 1;
+  return t.query_blocks && p.kt && p.unit_a && !p.window && key_parts(p) == 1;
 }
 
 template <class T>
@@ -620,6 +623,7 @@ Problem<T> matrix_problem(const MatrixView<T>& q, const kernel::SideLayout<T>& l
   p.scale = static_cast<T>(scale);
   p.window = options.window;
   p.sides = layout.sides;
+  p.unit_a = layout.unit;
   p.tile_a = std::min(options.tuning.tile_a, p.sides[p.prefix()].rows);
   p.tile_b = std::min(options.tuning.tile_b, p.sides[p.prefix() + 1].rows);
   p.tile_a_wide = kernel::wide_tile_a(p.tile_a, p.sides[p.prefix()].rows, options.window.has_value());

@@ -258,6 +258,35 @@ void query_blocks_match_rows() {
         ASSERT_EQ(o_blocks, o_rows) << "n_q " << n_q << " n_b " << n_b << " threads " << threads;
       }
     }
+  // k = 3 with a one-row K_1 (not k = 2's unit side of ones, though the
+  // layout looks alike: a side "a" of one row) is not blocked: the same
+  // result as the row path, and as k = 2 on K_2 with q scaled by K_1's row.
+  {
+    const std::size_t n_q = 40, n_b = 30, d = 8, dv = 3;
+    std::vector<T> q = uniform<T>(n_q * d, rng), k1 = uniform<T>(d, rng), v1 = uniform<T>(dv, rng),
+                   k2 = uniform<T>(n_b * d, rng), v2 = uniform<T>(n_b * dv, rng);
+    ExactOptions blocks, rows;
+    blocks.precision = rows.precision = std::is_same_v<T, float> ? Precision::float32 : Precision::float64;
+    rows.tuning.query_blocks = false;
+    std::vector<T> o_blocks(n_q * dv), o_rows(n_q * dv);
+    std::vector<double> l_blocks(n_q), l_rows(n_q);
+    const std::vector<MatrixView<T>> keys = {{k1.data(), 1, d, 0}, {k2.data(), n_b, d, 0}},
+                                     values = {{v1.data(), 1, dv, 0}, {v2.data(), n_b, dv, 0}};
+    exact_forward<T>({q.data(), n_q, d, 0}, keys, values, blocks, {o_blocks.data(), n_q, dv, 0}, l_blocks.data());
+    exact_forward<T>({q.data(), n_q, d, 0}, keys, values, rows, {o_rows.data(), n_q, dv, 0}, l_rows.data());
+    ASSERT_EQ(l_blocks, l_rows);
+    ASSERT_EQ(o_blocks, o_rows);
+    std::vector<T> qk(n_q * d);
+    for (std::size_t t = 0; t < n_q * d; ++t) qk[t] = q[t] * k1[t % d];
+    std::vector<T> o2(n_q * dv);
+    std::vector<double> l2(n_q);
+    exact_forward<T>({qk.data(), n_q, d, 0}, {{k2.data(), n_b, d, 0}}, {{v2.data(), n_b, dv, 0}}, blocks,
+                     {o2.data(), n_q, dv, 0}, l2.data());
+    for (std::size_t i = 0; i < n_q; ++i) {
+      ASSERT_NEAR(l_blocks[i], l2[i], 1e-5);
+      for (std::size_t c = 0; c < dv; ++c) ASSERT_NEAR(o_blocks[i * dv + c], v1[c] * o2[i * dv + c], 1e-5);
+    }
+  }
   // An infinite query entry in the last row of a block: every score of that
   // row is +-inf or NaN.
   const std::size_t n_q = 300, n_b = 40, d = 8;
