@@ -196,6 +196,18 @@ std::size_t key_parts(const Problem<T>& p) {
   return key_parts(p.plan_rows, p.sides[p.prefix() + split_side(p)].rows);
 }
 
+// The online softmax's step to a larger maximum mt (see absorb_tile): the
+// sum l and the accumulator scale by exp(m - mt), and m becomes mt. Nothing
+// when mt does not exceed m.
+template <class T>
+void raise_max(T& m, double& l, double* acc, std::size_t dv, T mt) {
+  if (!(mt > m)) return;
+  const double alpha = std::exp(static_cast<double>(m) - static_cast<double>(mt));
+  l *= alpha;
+  for (std::size_t c = 0; c < dv; ++c) acc[c] *= alpha;
+  m = mt;
+}
+
 // One query row, streamed through the online softmax.
 template <class T, class Scorer>
 class RowAttention {
@@ -320,12 +332,7 @@ class RowAttention {
       finite_ = false;
       return;
     }
-    if (mt > m_) {
-      const double alpha = std::exp(static_cast<double>(m_) - static_cast<double>(mt));
-      l_ *= alpha;
-      for (double& x : w_.acc) x *= alpha;
-      m_ = mt;
-    }
+    raise_max(m_, l_, w_.acc.data(), dv, mt);
     // Runs of whole rows of about kExpRun terms (one row at the default
     // tile_b; 16 rows of a window's 32 keys, which one call each would
     // spend on call and horizontal-sum overhead), summed in T, then added
@@ -376,13 +383,10 @@ class RowAttention {
 // one-row path (the kernels' rows are independent; the unit side's value
 // is 1, so acc += W exactly as there): the result is the same bit for bit,
 // whatever R and the thread count.
-inline constexpr std::size_t kQueryBlockRows = 60;
-// R: 60 rows (five of the kernels' 12-row blocks; 64 split 12+12+12+12+8+8
-// and its 8-row blocks took 8 % of the forward), fewer when there are not
-// 16 blocks (threads then still share the work). A function of the sizes
-// only.
+// R: kernel::kQueryBlockRows, fewer when there are not 16 blocks (threads
+// then still share the work). A function of the sizes only.
 inline std::size_t query_block_rows(std::size_t n_q) {
-  return std::clamp<std::size_t>(n_q / 16, 1, kQueryBlockRows);
+  return std::clamp<std::size_t>(n_q / 16, 1, kernel::kQueryBlockRows);
 }
 template <class T>
 bool use_query_blocks(const Problem<T>& p, const ExactTuning& t) {
@@ -416,13 +420,7 @@ class QueryBlockAttention {
         T* s = s_.data() + r * bb;
         bool ignored = true;
         const T mt = max_of(s, bb, ignored);
-        double* acc = acc_.data() + r * dv;
-        if (mt > m_[r]) {
-          const double alpha = std::exp(static_cast<double>(m_[r]) - static_cast<double>(mt));
-          l_[r] *= alpha;
-          for (std::size_t c = 0; c < dv; ++c) acc[c] *= alpha;
-          m_[r] = mt;
-        }
+        raise_max(m_[r], l_[r], acc_.data() + r * dv, dv, mt);
         l_[r] += static_cast<double>(exp_shifted_sum(s, bb, m_[r]));  // one call a row, as absorb_tile's
       }
       kernel::value_tile(s_.data(), n, bb, bb, b.value + b0 * b.value_ld, b.value_ld, dv, w_.data());

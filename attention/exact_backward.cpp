@@ -352,7 +352,7 @@ class RowBackward {
 };
 
 // k = 2 on the tile kernels (GradientTuning::query_blocks): a block of up
-// to kBlockRows query rows shares each K/V tile, as the forward's
+// to kQueryBlockRows query rows shares each K/V tile, as the forward's
 // QueryBlockAttention. With the unit side as "a", RowBackward's tile is
 // 1 x bb per row; here, per tile b0 and block rows i0.., Z = Q rows and
 // Zv = dO rows (the unit side's rows are ones):
@@ -361,19 +361,19 @@ class RowBackward {
 //   U += G K_b,  and at the end dQ = scale U      (the unit side's dK is dropped)
 // The block is a fixed part of its row chunk, so the sums are the same for
 // any thread count.
-inline constexpr std::size_t kBlockRows = 60;  // five 12-row blocks of the kernels, as the forward
+using kernel::kQueryBlockRows;
 
 template <class T>
 class QueryBlockBackward {
  public:
   explicit QueryBlockBackward(const Problem<T>& p)
-      : p_(p), z_(kBlockRows * p.d), zv_(kBlockRows * p.dv), s_(kBlockRows * p.tile_b), g_(kBlockRows * p.tile_b),
-        h_(kBlockRows * p.d), u_(kBlockRows * p.d) {}
+      : p_(p), z_(kQueryBlockRows * p.d), zv_(kQueryBlockRows * p.dv), s_(kQueryBlockRows * p.tile_b),
+        g_(kQueryBlockRows * p.tile_b), h_(kQueryBlockRows * p.d), u_(kQueryBlockRows * p.d) {}
   static double bytes(const Problem<T>& p) {
-    return double(sizeof(T)) * double(kBlockRows) * double(3 * p.d + p.dv + 2 * p.tile_b);  // Z, H, U; Zv; S, G
+    return double(sizeof(T)) * double(kQueryBlockRows) * double(3 * p.d + p.dv + 2 * p.tile_b);  // Z, H, U; Zv; S, G
   }
 
-  // Rows i0 .. i0 + n (n <= kBlockRows): adds to acc and writes their dQ.
+  // Rows i0 .. i0 + n (n <= kQueryBlockRows): adds to acc and writes their dQ.
   // False (nothing done) when a row has no allowed tuple (log D = -inf): the
   // row path skips such rows.
   bool run(std::size_t i0, std::size_t n, Accumulator<T>& acc, const MutableMatrixView<T>& out_dq) {
@@ -543,10 +543,14 @@ BackwardStats run_backward(const MatrixView<T>& q, const std::vector<MatrixView<
       [&](std::size_t c, State& st) {
         RowBackward<T> row(p, st.scratch, acc[c]);
         const std::size_t lo = plan.lo(c), hi = plan.hi(c, n_q);
-        for (std::size_t i0 = lo; i0 < hi; i0 += use_blocks ? kBlockRows : hi - lo) {
-          const std::size_t n = std::min(use_blocks ? kBlockRows : hi - lo, hi - i0);
-          if (use_blocks && st.blocks->run(i0, n, acc[c], out_dq)) continue;
-          for (std::size_t i = i0; i < i0 + n; ++i) row.run(i, out_dq.row(i));
+        if (!use_blocks) {
+          for (std::size_t i = lo; i < hi; ++i) row.run(i, out_dq.row(i));
+          return;
+        }
+        for (std::size_t i0 = lo; i0 < hi; i0 += kQueryBlockRows) {
+          const std::size_t n = std::min(kQueryBlockRows, hi - i0);
+          if (!st.blocks->run(i0, n, acc[c], out_dq))  // a row with log D = -inf: the row path
+            for (std::size_t i = i0; i < i0 + n; ++i) row.run(i, out_dq.row(i));
         }
       });
 

@@ -39,6 +39,12 @@ struct KeysTransposed {
   void build(const T* key, std::size_t rows, std::size_t key_ld, std::size_t d);
 };
 
+// Query rows per block of k = 2's blocked forward and backward
+// (exact_attention.cpp, exact_backward.cpp): five of the kernels' 12-row
+// register blocks (64 split 12+12+12+12+8+8, and its 8-row blocks took 8 %
+// of the forward).
+inline constexpr std::size_t kQueryBlockRows = 60;
+
 // The leading dimension of a KeysTransposed of `rows` keys (off multiples of
 // 256 scalars, so the d rows of one load column do not share an L1 set).
 std::size_t transposed_leading_dimension(std::size_t rows);
